@@ -1,0 +1,26 @@
+"""autograph: imperative NumPy functions, converted, staged, optimised and compiled.
+
+    import autograph, numpy as np
+
+    @autograph.convert
+    def f(x):
+        if np.sum(x) > 0:
+            return x * 2.0
+        return -x
+
+`autograph.to_source(f)` shows the converted code, `f.lower(x).graph` the traced graph,
+`f.lower(x).source` the generated program.
+"""
+
+from autograph.errors import AutographError, ConversionError, LoadError, StagingError
+from autograph.conversion import to_function, to_source
+from autograph.operators.py_builtins import static_range
+from autograph.api import convert
+from autograph.bench import Benchmark
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AutographError", "ConversionError", "LoadError", "StagingError", "Benchmark",
+    "convert", "static_range", "to_function", "to_source",
+]

@@ -1,0 +1,144 @@
+"""What every converter shares: the context of one conversion and small AST builders.
+
+The builders keep the converters readable: each converter says which code it emits
+(`ag_call("if_stmt", ...)`, `function_def("if_true", params, body)`) instead of assembling
+`ast` nodes by hand. Every node a converter creates takes the origin of the user's node
+it replaces (`origins.copy_origin`), so errors and source maps point at the user's line.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+
+from autograph.pyct import naming, origins
+
+RUNTIME = "ag__"  # the name under which converted code sees autograph.operators
+
+
+@dataclasses.dataclass
+class Context:
+    """State shared by the converters while one function is converted."""
+
+    namer: naming.Namer
+    filename: str
+
+
+class Converter(ast.NodeTransformer):
+    """A NodeTransformer with the conversion context; statements may become lists."""
+
+    def __init__(self, ctx: Context):
+        self.ctx = ctx
+
+    def visit_block(self, stmts: list[ast.stmt]) -> list[ast.stmt]:
+        out: list[ast.stmt] = []
+        for stmt in stmts:
+            result = self.visit(stmt)
+            if result is None:
+                continue
+            out.extend(result if isinstance(result, list) else [result])
+        return out
+
+
+def name(identifier: str, ctx: ast.expr_context | None = None) -> ast.Name:
+    return ast.Name(id=identifier, ctx=ctx or ast.Load())
+
+
+def names_tuple(identifiers, ctx: ast.expr_context | None = None) -> ast.Tuple:
+    ctx = ctx or ast.Load()
+    return ast.Tuple(elts=[name(i, type(ctx)()) for i in identifiers], ctx=ctx)
+
+
+def strings_tuple(values) -> ast.Tuple:
+    return ast.Tuple(elts=[ast.Constant(value=v) for v in values], ctx=ast.Load())
+
+
+def ag_attr(attr: str) -> ast.Attribute:
+    return ast.Attribute(value=name(RUNTIME), attr=attr, ctx=ast.Load())
+
+
+def ag_call(attr: str, *args: ast.expr) -> ast.Call:
+    return ast.Call(func=ag_attr(attr), args=list(args), keywords=[])
+
+
+def is_ag_call(node: ast.AST) -> bool:
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and isinstance(node.func.value, ast.Name)
+        and node.func.value.id == RUNTIME
+    )
+
+
+def thunk(expr: ast.expr) -> ast.Lambda:
+    """`lambda: expr` — defers evaluation, for short-circuit semantics."""
+    no_args = ast.arguments(
+        posonlyargs=[], args=[], vararg=None, kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[]
+    )
+    return ast.Lambda(args=no_args, body=expr)
+
+
+def function_def(fn_name: str, params, body: list[ast.stmt]) -> ast.FunctionDef:
+    args = ast.arguments(
+        posonlyargs=[], args=[ast.arg(arg=p) for p in params], vararg=None,
+        kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[],
+    )
+    kwargs = {"type_params": []} if "type_params" in ast.FunctionDef._fields else {}
+    return ast.FunctionDef(
+        name=fn_name, args=args, body=body or [ast.Pass()], decorator_list=[], returns=None, **kwargs
+    )
+
+
+def assign(target: ast.expr, value: ast.expr) -> ast.Assign:
+    return ast.Assign(targets=[target], value=value)
+
+
+def assign_name(identifier: str, value: ast.expr) -> ast.Assign:
+    return assign(name(identifier, ast.Store()), value)
+
+
+def state_assign(state: list[str], value: ast.expr) -> ast.stmt:
+    """`(a, b) = value`, or a bare expression statement when there is no state."""
+    if not state:
+        return ast.Expr(value=value)
+    return assign(names_tuple(state, ast.Store()), value)
+
+
+def returns_state(state: list[str]) -> ast.Return:
+    return ast.Return(value=names_tuple(state))
+
+
+def located(new, original: ast.AST):
+    """Gives `new` (a node or list of nodes) the origin and location of `original`."""
+    for node in new if isinstance(new, list) else [new]:
+        origins.copy_origin(node, original)
+        for sub in ast.walk(node):
+            if hasattr(original, "lineno") and "lineno" in sub._attributes and not hasattr(sub, "lineno"):
+                ast.copy_location(sub, original)
+    return new
+
+
+def walk_local(node: ast.AST):
+    """Like ast.walk, but does not descend into nested functions, lambdas or classes."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        for child in ast.iter_child_nodes(current):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+                continue
+            stack.append(child)
+
+
+def walk_loop_body(stmts: list[ast.stmt]):
+    """Nodes of a loop body that belong to this loop: not inside nested loops or functions."""
+    for stmt in stmts:
+        stack = [stmt]
+        while stack:
+            current = stack.pop()
+            yield current
+            for child in ast.iter_child_nodes(current):
+                if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda,
+                                      ast.ClassDef, ast.While, ast.For, ast.AsyncFor)):
+                    continue
+                stack.append(child)

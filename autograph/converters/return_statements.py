@@ -1,0 +1,91 @@
+"""`return` anywhere → one exit at the end of the function.
+
+A `return` inside a loop or a branch becomes `do_return = True; retval_ = value`; what
+follows it is guarded by `if not do_return:`, loops containing it stop through their test,
+and the function ends with `return ag__.return_value(retval_)`. A function whose only
+`return` is its last statement is left alone.
+
+Example:
+    def f(n):                        def f(n):
+        for i in range(n):               do_return = False
+            if i * i > n:                retval_ = ag__.UndefinedReturnValue()
+                return i        →        for i in range(n):       # extra test: not do_return
+        return -1                            if i * i > n:
+                                                 do_return = True
+                                                 retval_ = i
+                                         if not do_return:
+                                             do_return = True
+                                             retval_ = -1
+                                         return ag__.return_value(retval_)
+"""
+
+from __future__ import annotations
+
+import ast
+
+from autograph.converters import base, guards, loop_tests
+
+
+def _needs_lowering(fn: ast.FunctionDef) -> bool:
+    returns = [n for n in base.walk_local(fn) if isinstance(n, ast.Return)]
+    if not returns:
+        return False
+    return not (len(returns) == 1 and fn.body[-1] is returns[0])
+
+
+class _ReturnReplacer(ast.NodeTransformer):
+    def __init__(self, flag, retval):
+        self.flag, self.retval = flag, retval
+
+    def visit_FunctionDef(self, node):
+        return node
+
+    visit_AsyncFunctionDef = visit_Lambda = visit_ClassDef = visit_FunctionDef
+
+    def visit_Return(self, node):
+        value = node.value if node.value is not None else ast.Constant(value=None)
+        return base.located(
+            [base.assign_name(self.flag, ast.Constant(value=True)), base.assign_name(self.retval, value)],
+            node,
+        )
+
+    def visit_While(self, node):
+        self.generic_visit(node)
+        if _sets(node.body, self.flag):
+            loop_tests.add_stop_flag(node, self.flag)
+        return node
+
+    visit_For = visit_While
+
+
+def _sets(stmts, flag):
+    return any(guards.sets_flag(s, flag) for s in stmts)
+
+
+class ReturnTransformer(base.Converter):
+    def visit_FunctionDef(self, node):
+        self.generic_visit(node)  # nested functions have their own returns
+        if not _needs_lowering(node):
+            return node
+        flag = self.ctx.namer.new_name("do_return")
+        retval = self.ctx.namer.new_name("retval_")
+        body = _ReturnReplacer(flag, retval).visit(ast.Module(body=node.body, type_ignores=[])).body
+        holder = ast.Module(body=body, type_ignores=[])
+        guards.guard_nested_blocks(holder, flag)
+        docstring = []
+        if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
+                and isinstance(body[0].value.value, str):
+            docstring, holder.body = holder.body[:1], holder.body[1:]
+        prologue = base.located([
+            base.assign_name(flag, ast.Constant(value=False)),
+            base.assign_name(retval, base.ag_call("UndefinedReturnValue")),
+        ], node.body[0] if node.body else node)
+        epilogue = base.located(
+            ast.Return(value=base.ag_call("return_value", base.name(retval))), node.body[-1]
+        )
+        node.body = docstring + prologue + holder.body + [epilogue]
+        return node
+
+
+def transform(node, ctx):
+    return ReturnTransformer(ctx).visit(node)

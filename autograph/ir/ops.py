@@ -1,0 +1,220 @@
+"""The IR's operations: one enum, property sets, and the ufunc each elementwise op is.
+
+Ops are an enum (never strings) and their properties are frozensets, so a pass asks
+`node.op in ELEMENTWISE` instead of growing an if-chain (tinygrad's `uop/` does the same).
+Each op's type rule lives in `rules.py`, its NumPy meaning in `reference.py`, its code in
+each backend's emitter table; `tests/test_ir_tables.py` checks that every table covers every
+op, so adding an op is: a member here, a row in each table.
+
+Attributes per op (all hashable, except CONSTANT's array):
+
+- CONSTANT: value — an np.ndarray (strong type of the array) or a Python
+  bool/int/float/complex (a weak 0-d value).
+- CAST: dtype; optional weak=True for a 0-d cast that stays a Python scalar (`float(n)`).
+- SUM PROD MAX MIN MEAN ANY ALL: axes (sorted tuple of non-negative ints), keepdims.
+- ARGMAX ARGMIN: axis (int or None), keepdims.
+- RESHAPE: shape; TRANSPOSE: perm; BROADCAST_TO: shape; CONCATENATE: axis.
+- FULL: shape, dtype, value; ARANGE: start, stop, step, dtype; EYE: n, m, k, dtype.
+- INDEX / SET_INDEX: index (see `indexing.py`).
+- PRINT: template (str pieces and input positions), sep, end.
+- COND / WHILE / FOR: none; their sub-graphs are regions (names in REGION_NAMES).
+"""
+
+from __future__ import annotations
+
+import enum
+
+import numpy as np
+
+
+class Op(enum.Enum):
+    # leaves
+    CONSTANT = enum.auto()
+    # unary elementwise
+    NEG = enum.auto()
+    POS = enum.auto()
+    ABS = enum.auto()
+    EXP = enum.auto()
+    EXPM1 = enum.auto()
+    LOG = enum.auto()
+    LOG1P = enum.auto()
+    LOG2 = enum.auto()
+    LOG10 = enum.auto()
+    SQRT = enum.auto()
+    SIN = enum.auto()
+    COS = enum.auto()
+    TAN = enum.auto()
+    ARCSIN = enum.auto()
+    ARCCOS = enum.auto()
+    ARCTAN = enum.auto()
+    SINH = enum.auto()
+    COSH = enum.auto()
+    TANH = enum.auto()
+    FLOOR = enum.auto()
+    CEIL = enum.auto()
+    TRUNC = enum.auto()
+    RINT = enum.auto()
+    SIGN = enum.auto()
+    SQUARE = enum.auto()
+    RECIPROCAL = enum.auto()
+    ISNAN = enum.auto()
+    ISINF = enum.auto()
+    ISFINITE = enum.auto()
+    LOGICAL_NOT = enum.auto()
+    INVERT = enum.auto()
+    CAST = enum.auto()
+    # binary elementwise
+    ADD = enum.auto()
+    SUB = enum.auto()
+    MUL = enum.auto()
+    TRUEDIV = enum.auto()
+    FLOORDIV = enum.auto()
+    MOD = enum.auto()
+    POW = enum.auto()
+    MAXIMUM = enum.auto()
+    MINIMUM = enum.auto()
+    ARCTAN2 = enum.auto()
+    HYPOT = enum.auto()
+    LT = enum.auto()
+    LE = enum.auto()
+    GT = enum.auto()
+    GE = enum.auto()
+    EQ = enum.auto()
+    NE = enum.auto()
+    LOGICAL_AND = enum.auto()
+    LOGICAL_OR = enum.auto()
+    LOGICAL_XOR = enum.auto()
+    BITWISE_AND = enum.auto()
+    BITWISE_OR = enum.auto()
+    BITWISE_XOR = enum.auto()
+    LEFT_SHIFT = enum.auto()
+    RIGHT_SHIFT = enum.auto()
+    # ternary elementwise
+    WHERE = enum.auto()
+    # reductions
+    SUM = enum.auto()
+    PROD = enum.auto()
+    MAX = enum.auto()
+    MIN = enum.auto()
+    MEAN = enum.auto()
+    ANY = enum.auto()
+    ALL = enum.auto()
+    ARGMAX = enum.auto()
+    ARGMIN = enum.auto()
+    # linear algebra
+    MATMUL = enum.auto()
+    DOT = enum.auto()
+    # shape
+    RESHAPE = enum.auto()
+    TRANSPOSE = enum.auto()
+    BROADCAST_TO = enum.auto()
+    CONCATENATE = enum.auto()
+    # creation
+    FULL = enum.auto()
+    ARANGE = enum.auto()
+    EYE = enum.auto()
+    # indexing
+    INDEX = enum.auto()
+    SET_INDEX = enum.auto()
+    # control flow
+    COND = enum.auto()
+    WHILE = enum.auto()
+    FOR = enum.auto()
+    # side effects
+    PRINT = enum.auto()
+
+    @property
+    def printed_name(self) -> str:
+        return self.name.lower()
+
+    def __str__(self) -> str:
+        return self.printed_name
+
+
+# The NumPy ufunc that *is* each elementwise op (type rule and reference both use it).
+UFUNC: dict[Op, np.ufunc] = {
+    Op.NEG: np.negative,
+    Op.POS: np.positive,
+    Op.ABS: np.absolute,
+    Op.EXP: np.exp,
+    Op.EXPM1: np.expm1,
+    Op.LOG: np.log,
+    Op.LOG1P: np.log1p,
+    Op.LOG2: np.log2,
+    Op.LOG10: np.log10,
+    Op.SQRT: np.sqrt,
+    Op.SIN: np.sin,
+    Op.COS: np.cos,
+    Op.TAN: np.tan,
+    Op.ARCSIN: np.arcsin,
+    Op.ARCCOS: np.arccos,
+    Op.ARCTAN: np.arctan,
+    Op.SINH: np.sinh,
+    Op.COSH: np.cosh,
+    Op.TANH: np.tanh,
+    Op.FLOOR: np.floor,
+    Op.CEIL: np.ceil,
+    Op.TRUNC: np.trunc,
+    Op.RINT: np.rint,
+    Op.SIGN: np.sign,
+    Op.SQUARE: np.square,
+    Op.RECIPROCAL: np.reciprocal,
+    Op.ISNAN: np.isnan,
+    Op.ISINF: np.isinf,
+    Op.ISFINITE: np.isfinite,
+    Op.LOGICAL_NOT: np.logical_not,
+    Op.INVERT: np.invert,
+    Op.ADD: np.add,
+    Op.SUB: np.subtract,
+    Op.MUL: np.multiply,
+    Op.TRUEDIV: np.true_divide,
+    Op.FLOORDIV: np.floor_divide,
+    Op.MOD: np.remainder,
+    Op.POW: np.power,
+    Op.MAXIMUM: np.maximum,
+    Op.MINIMUM: np.minimum,
+    Op.ARCTAN2: np.arctan2,
+    Op.HYPOT: np.hypot,
+    Op.LT: np.less,
+    Op.LE: np.less_equal,
+    Op.GT: np.greater,
+    Op.GE: np.greater_equal,
+    Op.EQ: np.equal,
+    Op.NE: np.not_equal,
+    Op.LOGICAL_AND: np.logical_and,
+    Op.LOGICAL_OR: np.logical_or,
+    Op.LOGICAL_XOR: np.logical_xor,
+    Op.BITWISE_AND: np.bitwise_and,
+    Op.BITWISE_OR: np.bitwise_or,
+    Op.BITWISE_XOR: np.bitwise_xor,
+    Op.LEFT_SHIFT: np.left_shift,
+    Op.RIGHT_SHIFT: np.right_shift,
+}
+
+UNARY = frozenset(op for op, uf in UFUNC.items() if uf.nin == 1) | {Op.CAST}
+BINARY = frozenset(op for op, uf in UFUNC.items() if uf.nin == 2)
+ELEMENTWISE = UNARY | BINARY | {Op.WHERE}
+COMPARISON = frozenset({Op.LT, Op.LE, Op.GT, Op.GE, Op.EQ, Op.NE})
+# Ops whose output is bool whatever the input (useful to passes and emitters).
+PREDICATE = COMPARISON | {Op.ISNAN, Op.ISINF, Op.ISFINITE, Op.LOGICAL_NOT,
+                          Op.LOGICAL_AND, Op.LOGICAL_OR, Op.LOGICAL_XOR}
+REDUCTION = frozenset({Op.SUM, Op.PROD, Op.MAX, Op.MIN, Op.MEAN, Op.ANY, Op.ALL,
+                       Op.ARGMAX, Op.ARGMIN})
+# Reductions with an `axes` attribute (the others take a single `axis`).
+MULTI_AXIS_REDUCTION = REDUCTION - {Op.ARGMAX, Op.ARGMIN}
+LINALG = frozenset({Op.MATMUL, Op.DOT})
+SHAPE = frozenset({Op.RESHAPE, Op.TRANSPOSE, Op.BROADCAST_TO, Op.CONCATENATE})
+CREATION = frozenset({Op.FULL, Op.ARANGE, Op.EYE})
+INDEXING = frozenset({Op.INDEX, Op.SET_INDEX})
+CONTROL_FLOW = frozenset({Op.COND, Op.WHILE, Op.FOR})
+SIDE_EFFECT = frozenset({Op.PRINT})
+COMMUTATIVE = frozenset({Op.ADD, Op.MUL, Op.MAXIMUM, Op.MINIMUM, Op.HYPOT, Op.EQ, Op.NE,
+                         Op.LOGICAL_AND, Op.LOGICAL_OR, Op.LOGICAL_XOR,
+                         Op.BITWISE_AND, Op.BITWISE_OR, Op.BITWISE_XOR})
+
+# The regions each control-flow op owns, by name, in order (printer and docs use them).
+REGION_NAMES: dict[Op, tuple[str, ...]] = {
+    Op.COND: ("then", "else"),
+    Op.WHILE: ("cond", "body"),
+    Op.FOR: ("body",),
+}

@@ -1,0 +1,81 @@
+"""The NumPy meaning of every op: the definition all backends are checked against.
+
+`NUMPY_IMPL[op](*arrays, **attrs)` computes the op's output (a single result; ops with
+no outputs return None). The interpreter runs graphs with this table and constant folding
+evaluates with it, so what an op *means* is written exactly once. Control-flow ops have no
+entry: they run regions, which only an interpreter can do.
+
+Weak (Python-scalar) operands must be passed as Python scalars, not 0-d arrays, for NumPy
+to promote them weakly; `interpreter.py` takes care of that.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+from autograph.ir.indexing import numpy_key
+from autograph.ir.ops import UFUNC, Op
+
+
+def _constant(value):
+    # A copy, so that nobody holding a result can change the graph's constant.
+    return np.array(value)
+
+
+def _cast(x, dtype, weak=False):
+    return np.asarray(x).astype(dtype)
+
+
+def _index(x, *dynamic, index):
+    return np.asarray(x)[numpy_key(index, dynamic)]
+
+
+def _set_index(x, value, *dynamic, index):
+    out = np.array(x, copy=True)
+    out[numpy_key(index, dynamic)] = value
+    return out
+
+
+def _print(*values, template=(), sep=" ", end="\n"):
+    pieces = [values[p] if isinstance(p, int) and not isinstance(p, bool) else p
+              for p in template]
+    print(*(p if isinstance(p, str) else str(p) for p in pieces), sep=sep, end=end)
+
+
+def _reduction(fn):
+    return lambda x, axes, keepdims=False: fn(x, axis=axes, keepdims=keepdims)
+
+
+def _arg_reduction(fn):
+    return lambda x, axis=None, keepdims=False: fn(x, axis=axis, keepdims=keepdims)
+
+
+NUMPY_IMPL: dict[Op, Callable] = {
+    **UFUNC,
+    Op.CONSTANT: _constant,
+    Op.CAST: _cast,
+    Op.WHERE: np.where,
+    Op.SUM: _reduction(np.sum),
+    Op.PROD: _reduction(np.prod),
+    Op.MAX: _reduction(np.max),
+    Op.MIN: _reduction(np.min),
+    Op.MEAN: _reduction(np.mean),
+    Op.ANY: _reduction(np.any),
+    Op.ALL: _reduction(np.all),
+    Op.ARGMAX: _arg_reduction(np.argmax),
+    Op.ARGMIN: _arg_reduction(np.argmin),
+    Op.MATMUL: np.matmul,
+    Op.DOT: np.dot,
+    Op.RESHAPE: lambda x, shape: np.reshape(x, shape),
+    Op.TRANSPOSE: lambda x, perm: np.transpose(x, perm),
+    Op.BROADCAST_TO: lambda x, shape: np.broadcast_to(x, shape),
+    Op.CONCATENATE: lambda *xs, axis: np.concatenate(xs, axis=axis),
+    Op.FULL: lambda shape, value, dtype=None: np.full(shape, value, dtype),
+    Op.ARANGE: lambda start, stop, step=1, dtype=None: np.arange(start, stop, step, dtype),
+    Op.EYE: lambda n, m=None, k=0, dtype=None: np.eye(n, m, k, np.float64 if dtype is None else dtype),
+    Op.INDEX: _index,
+    Op.SET_INDEX: _set_index,
+    Op.PRINT: _print,
+}

@@ -1,0 +1,48 @@
+"""Builtins that mean something else when a tensor is involved.
+
+`converted_call` routes a call of one of these builtins here; with Python values they are
+the builtins themselves, with a tensor argument the staging layer's overload runs (a staged
+`print`, a staged `range`, `max` of tensors as `np.maximum`, ...).
+"""
+
+from __future__ import annotations
+
+import builtins
+
+from autograph import staging
+
+
+class static_range:
+    """`range` that is always unrolled at trace time, even when the loop carries tensors."""
+
+    __slots__ = ("range",)
+
+    def __init__(self, *args):
+        if any(staging.is_tensor(a) for a in args):
+            raise staging.StagingError("static_range needs Python integers, not tensors")
+        self.range = range(*args)
+
+    def __iter__(self):
+        return iter(self.range)
+
+    def __len__(self):
+        return len(self.range)
+
+    def __repr__(self):
+        return f"static_{self.range!r}"
+
+
+OVERLOADED = frozenset({
+    builtins.print, builtins.range, builtins.len, builtins.enumerate, builtins.zip,
+    builtins.reversed, builtins.min, builtins.max, builtins.sum, builtins.abs,
+    builtins.int, builtins.float, builtins.bool,
+})
+
+
+def call_builtin(fn, args: tuple, kwargs: dict):
+    """Calls builtin `fn`; its staged overload when an argument is (or holds) a tensor."""
+    if any(staging.is_tensor(a) or staging.is_staged_list(a) for a in args) or any(
+        staging.is_tensor(v) for v in kwargs.values()
+    ):
+        return staging.call_builtin(fn, args, kwargs)
+    return fn(*args, **kwargs)

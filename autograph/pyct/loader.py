@@ -1,0 +1,82 @@
+"""Turns a converted AST back into a live function that shares the original's world.
+
+The converted function must see the same module globals (live, not a copy) and the same
+closure cells as the original, so that a `nonlocal` write or a global rebinding is seen by
+both. We compile the converted def inside a factory whose parameters are the original's
+free variables plus any extra names the converted code needs (`ag__`), take the inner code
+object, and build a new function from it with the original's globals and cells.
+
+The generated text is registered in `linecache` under a unique file name, so tracebacks and
+debuggers show the converted code (the torch.fx idea).
+"""
+
+from __future__ import annotations
+
+import ast
+import itertools
+import linecache
+import types
+
+_counter = itertools.count()
+
+
+def _register_source(text: str, label: str) -> str:
+    filename = f"<autograph {label} #{next(_counter)}>"
+    lines = text.splitlines(keepends=True)
+    linecache.cache[filename] = (len(text), None, lines, filename)
+    return filename
+
+
+def compile_function(
+    def_node: ast.FunctionDef | ast.Lambda,
+    source_text: str,
+    original: types.FunctionType,
+    extra_names: tuple[str, ...],
+    label: str,
+) -> tuple[types.CodeType, str, int]:
+    """Compiles `source_text` (the rendering of `def_node`) inside a factory whose parameters
+    are `extra_names` (like `ag__`) and `original`'s free variables, so that every free name
+    of the converted code becomes a closure cell.
+
+    Returns the inner code object, the file name its text was registered under, and the
+    number of lines the factory adds before the converted text (for source maps).
+    """
+    outer_names = list(extra_names) + [n for n in original.__code__.co_freevars if n not in extra_names]
+    factory_name = "ag__factory"
+    if isinstance(def_node, ast.Lambda):
+        inner = f"    return (\n{_indent(source_text, 8)}\n    )\n"
+        header_lines = 2
+    else:
+        inner = _indent(source_text, 4) + f"\n    return {def_node.name}\n"
+        header_lines = 1
+    factory_text = f"def {factory_name}({', '.join(outer_names)}):\n{inner}"
+    filename = _register_source(factory_text, label)
+    namespace: dict[str, object] = {}
+    exec(compile(factory_text, filename, "exec"), original.__globals__, namespace)
+    made = namespace[factory_name](*([None] * len(outer_names)))
+    return made.__code__, filename, header_lines
+
+
+def bind_function(code: types.CodeType, original: types.FunctionType, extra_freevars: dict[str, object]):
+    """A function running `code` with `original`'s globals, defaults and closure cells;
+    `extra_freevars` fill the cells of the names the converted code added."""
+    original_cells = dict(zip(original.__code__.co_freevars, original.__closure__ or ()))
+    cells = []
+    for name in code.co_freevars:
+        if name in extra_freevars:
+            cells.append(types.CellType(extra_freevars[name]))
+        elif name in original_cells:
+            cells.append(original_cells[name])
+        else:  # only our own converters could introduce a new free name
+            raise AssertionError(f"converted code has an unexpected free variable {name!r}")
+    fn = types.FunctionType(code, original.__globals__, original.__name__, original.__defaults__, tuple(cells))
+    fn.__kwdefaults__ = original.__kwdefaults__
+    fn.__qualname__ = original.__qualname__
+    fn.__module__ = original.__module__
+    fn.__doc__ = original.__doc__
+    return fn
+
+
+def _indent(text: str, n: int) -> str:
+    pad = " " * n
+    return "\n".join(pad + line if line.strip() else line for line in text.splitlines())

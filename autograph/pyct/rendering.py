@@ -1,0 +1,90 @@
+"""Turning an AST back into source text.
+
+`astor` gives the stable, deterministic layout the golden files of `to_source` rely on,
+but it predates newer syntax (`match`, `except*`, type parameters) and does not import
+on Python 3.14 (it uses the removed `ast.Str`); `ast.unparse` handles everything the
+running Python parses. "auto" uses astor where it can and `ast.unparse` otherwise.
+
+Statements and modules render with one trailing newline, expressions with none, with
+either renderer.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from autograph.errors import AutographError, ConversionError
+
+try:  # astor is a declared dependency, but must not be needed where it cannot import
+    import astor as _astor_module
+except Exception:  # noqa: BLE001 - any import failure means "not available"
+    _astor_module = None
+
+# The astor module, or None when it is unavailable; tests set this to None.
+ASTOR = _astor_module
+
+RENDERERS = ("auto", "astor", "unparse")
+
+# Syntax astor (0.8) renders wrongly or not at all; "auto" sends these to ast.unparse.
+_ASTOR_UNSUPPORTED = frozenset(
+    {"Match", "TryStar", "TypeAlias", "TypeVar", "ParamSpec", "TypeVarTuple"}
+)
+
+
+def render(node: ast.AST | list[ast.stmt], renderer: str = "auto") -> str:
+    """Returns the source text of `node` (a list of statements is a module body)."""
+    if renderer not in RENDERERS:
+        raise AutographError(f"unknown renderer {renderer!r}; expected one of {RENDERERS}")
+    if isinstance(node, list):
+        tree = ast.Module(body=[_copy(n) for n in node], type_ignores=[])
+    else:
+        tree = _copy(node)
+    ast.fix_missing_locations(tree)
+    if renderer == "unparse":
+        return _finish(tree, ast.unparse(tree))
+    if renderer == "astor":
+        if ASTOR is None:
+            raise ConversionError("the 'astor' renderer was asked for, but astor cannot be imported")
+        try:
+            return _finish(tree, ASTOR.to_source(tree))
+        except Exception as exc:  # noqa: BLE001 - astor fails in many ways on new syntax
+            raise ConversionError(f"astor cannot render this code: {exc!r}") from exc
+    if ASTOR is not None and astor_can_render(tree):
+        try:
+            return _finish(tree, ASTOR.to_source(tree))
+        except Exception:  # noqa: BLE001 - fall back on ast.unparse below
+            pass
+    return _finish(tree, ast.unparse(tree))
+
+
+def astor_can_render(tree: ast.AST) -> bool:
+    """False if `tree` holds syntax that astor renders wrongly or not at all."""
+    for node in ast.walk(tree):
+        if type(node).__name__ in _ASTOR_UNSUPPORTED:
+            return False
+        if getattr(node, "type_params", None):
+            return False
+    return True
+
+
+def _copy(node):
+    """Copies the tree's structure (not annotations or origins) so rendering changes nothing."""
+    if isinstance(node, list):
+        return [_copy(n) for n in node]
+    if isinstance(node, ast.AST):
+        copied = type(node)()
+        for field in node._fields:
+            if hasattr(node, field):
+                setattr(copied, field, _copy(getattr(node, field)))
+        for attr in node._attributes:
+            if hasattr(node, attr):
+                setattr(copied, attr, getattr(node, attr))
+        return copied
+    return node
+
+
+def _finish(tree: ast.AST, text: str) -> str:
+    text = text.rstrip("\n")
+    if isinstance(tree, (ast.mod, ast.stmt)) and not isinstance(tree, ast.Expression):
+        return text + "\n"
+    return text
