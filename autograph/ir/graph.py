@@ -153,7 +153,8 @@ class Graph:
         return format_graph(self)
 
     def __repr__(self) -> str:
-        return f"<Graph {self.name}: {len(self.body.params)} inputs, {len(self.body.results)} outputs>"
+        return (f"<Graph {self.name}: {len(self.body.params)} inputs, "
+                f"{len(self.body.results)} outputs>")
 
 
 def _copy_region(region: Region, mapping: dict[Value, Value]) -> Region:

@@ -45,7 +45,8 @@ def _is_inline(node: Node) -> bool:
 
 def _literal(node: Node) -> str:
     value = node.attrs["value"]
-    text = str(value[()]) if isinstance(value, np.ndarray) else repr(value)
+    strong = isinstance(value, (np.ndarray, np.generic))
+    text = str(np.asarray(value)[()]) if strong else repr(value)
     return f"{text}:{node.outputs[0].type}"
 
 
@@ -140,8 +141,8 @@ class _Printer:
 
     def print_node(self, node: Node, depth: int) -> None:
         pad = _INDENT * depth
-        line = " ".join([self.typed(v) for v in node.outputs] + ["="] * bool(node.outputs))
-        line = (line + " " if line else "") + " ".join([str(node.op)] + [self.use(v) for v in node.inputs])
+        defs = [self.typed(v) for v in node.outputs] + ["="] * bool(node.outputs)
+        line = " ".join(defs + [str(node.op)] + [self.use(v) for v in node.inputs])
         attrs = " ".join(_format_attr(k, v) for k, v in sorted(node.attrs.items()))
         if attrs:
             line += f" [{attrs}]"

@@ -41,7 +41,11 @@ def _set_index(x, value, *dynamic, index):
 def _print(*values, template=(), sep=" ", end="\n"):
     pieces = [values[p] if isinstance(p, int) and not isinstance(p, bool) else p
               for p in template]
-    print(*(p if isinstance(p, str) else str(p) for p in pieces), sep=sep, end=end)
+    print(*pieces, sep=sep, end=end)
+
+
+def _eye(n, m=None, k=0, dtype=None):
+    return np.eye(n, m, k, np.float64 if dtype is None else dtype)
 
 
 def _reduction(fn):
@@ -74,7 +78,7 @@ NUMPY_IMPL: dict[Op, Callable] = {
     Op.CONCATENATE: lambda *xs, axis: np.concatenate(xs, axis=axis),
     Op.FULL: lambda shape, value, dtype=None: np.full(shape, value, dtype),
     Op.ARANGE: lambda start, stop, step=1, dtype=None: np.arange(start, stop, step, dtype),
-    Op.EYE: lambda n, m=None, k=0, dtype=None: np.eye(n, m, k, np.float64 if dtype is None else dtype),
+    Op.EYE: _eye,
     Op.INDEX: _index,
     Op.SET_INDEX: _set_index,
     Op.PRINT: _print,

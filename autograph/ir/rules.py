@@ -37,11 +37,14 @@ def infer(op: Op, input_types: Sequence[TensorType], attrs=None,
     """
     attrs = {} if attrs is None else attrs
     input_types = list(input_types)
-    if op in CONTROL_FLOW:
-        return _CONTROL_RULES[op](input_types, attrs, list(regions))
-    if regions:
-        raise StagingError(f"{op}: takes no regions")
-    return RULES[op](input_types, attrs)
+    try:
+        if op in CONTROL_FLOW:
+            return _CONTROL_RULES[op](input_types, attrs, list(regions))
+        if regions:
+            raise StagingError(f"{op}: takes no regions")
+        return RULES[op](input_types, attrs)
+    except KeyError as exc:
+        raise StagingError(f"{op}: missing attribute {exc}") from None
 
 
 def _fmt(types: Sequence[TensorType]) -> str:
@@ -125,7 +128,7 @@ def _constant_rule(types, attrs):
     value = attrs["value"]
     if isinstance(value, (bool, int, float, complex)) and not isinstance(value, np.generic):
         return [TensorType.of_python(value)]
-    if not isinstance(value, np.ndarray):
+    if not isinstance(value, (np.ndarray, np.generic)):
         raise StagingError(f"constant: value must be an ndarray or a Python scalar, "
                            f"not {type(value).__name__}")
     return [TensorType.of_array(value)]
