@@ -58,16 +58,18 @@ class ControlFlowTransformer(base.Converter):
         body = self.visit_block(node.body)
         orelse = self.visit_block(node.orelse)
         if_true = self.ctx.namer.new_name("if_true")
-        if_false = self.ctx.namer.new_name("if_false")
-        new = [
-            self._body_function(if_true, state, body, state),
-            self._body_function(if_false, state, orelse, state),
-            *self._undefined_inits(node, state),
-            base.state_assign(state, base.ag_call(
-                "if_stmt", node.test, base.name(if_true), base.name(if_false),
-                base.names_tuple(state), base.strings_tuple(state),
-            )),
-        ]
+        new = [self._body_function(if_true, state, body, state)]
+        if orelse:
+            if_false = self.ctx.namer.new_name("if_false")
+            new.append(self._body_function(if_false, state, orelse, state))
+            false_arg = base.name(if_false)
+        else:  # no else branch: the runtime keeps the state as it is
+            false_arg = ast.Constant(value=None)
+        new += self._undefined_inits(node, state)
+        new.append(base.state_assign(state, base.ag_call(
+            "if_stmt", node.test, base.name(if_true), false_arg,
+            base.names_tuple(state), base.strings_tuple(state),
+        )))
         return base.located(new, node)
 
     def visit_While(self, node):
@@ -159,12 +161,14 @@ def _target_names(target: ast.expr) -> set[str]:
 
 
 def _in_source_order(node: ast.AST, wanted: set[str]) -> list[str]:
-    order: list[str] = []
+    """`wanted` ordered by where each name first appears in the source (line, column)."""
+    first: dict[str, tuple[int, int]] = {}
     for sub in ast.walk(node):
-        if isinstance(sub, ast.Name) and sub.id in wanted and sub.id not in order:
-            order.append(sub.id)
-    order += sorted(wanted - set(order))
-    return order
+        if isinstance(sub, ast.Name) and sub.id in wanted:
+            position = (getattr(sub, "lineno", 0), getattr(sub, "col_offset", 0))
+            if sub.id not in first or position < first[sub.id]:
+                first[sub.id] = position
+    return sorted(wanted, key=lambda n: (first.get(n, (1 << 30, 0)), n))
 
 
 def transform(node, ctx):

@@ -11,11 +11,11 @@ Example:
             if i * i > n:                retval_ = ag__.UndefinedReturnValue()
                 return i        →        for i in range(n):       # extra test: not do_return
         return -1                            if i * i > n:
-                                                 do_return = True
                                                  retval_ = i
+                                                 do_return = True
                                          if not do_return:
-                                             do_return = True
                                              retval_ = -1
+                                             do_return = True
                                          return ag__.return_value(retval_)
 """
 
@@ -45,7 +45,8 @@ class _ReturnReplacer(ast.NodeTransformer):
     def visit_Return(self, node):
         value = node.value if node.value is not None else ast.Constant(value=None)
         return base.located(
-            [base.assign_name(self.flag, ast.Constant(value=True)), base.assign_name(self.retval, value)],
+            # retval_ first: statements after an unconditional `flag = True` are dropped as dead
+            [base.assign_name(self.retval, value), base.assign_name(self.flag, ast.Constant(value=True))],
             node,
         )
 

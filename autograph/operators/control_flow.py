@@ -13,10 +13,19 @@ from autograph import staging
 
 
 def if_stmt(cond, if_true, if_false, state: tuple, names: tuple[str, ...]):
-    """`if cond:` with both branches as functions of the state; returns the new state."""
+    """`if cond:` with both branches as functions of the state; returns the new state.
+
+    `if_false` is None for an `if` without `else`: that branch keeps the state.
+    """
     if staging.is_tensor(cond):
-        return staging.cond(cond, if_true, if_false, state, names)
-    return if_true(*state) if cond else if_false(*state)
+        return staging.cond(cond, if_true, if_false or _keep_state, state, names)
+    if cond:
+        return if_true(*state)
+    return state if if_false is None else if_false(*state)
+
+
+def _keep_state(*state):
+    return state
 
 
 def while_stmt(test, body, state: tuple, names: tuple[str, ...]):

@@ -46,15 +46,21 @@ def render(node: ast.AST | list[ast.stmt], renderer: str = "auto") -> str:
         if ASTOR is None:
             raise ConversionError("the 'astor' renderer was asked for, but astor cannot be imported")
         try:
-            return _finish(tree, ASTOR.to_source(tree))
+            return _finish(tree, _astor_source(tree))
         except Exception as exc:  # noqa: BLE001 - astor fails in many ways on new syntax
             raise ConversionError(f"astor cannot render this code: {exc!r}") from exc
     if ASTOR is not None and astor_can_render(tree):
         try:
-            return _finish(tree, ASTOR.to_source(tree))
+            return _finish(tree, _astor_source(tree))
         except Exception:  # noqa: BLE001 - fall back on ast.unparse below
             pass
     return _finish(tree, ast.unparse(tree))
+
+
+def _astor_source(tree: ast.AST) -> str:
+    # astor's default pretty-printer wraps lines at 79 columns in odd places; one logical
+    # line per statement reads better and matches ast.unparse's layout.
+    return ASTOR.to_source(tree, pretty_source="".join)
 
 
 def astor_can_render(tree: ast.AST) -> bool:
