@@ -121,6 +121,8 @@ def to_source(fn, renderer: str = "auto") -> str:
 
 
 def _should_convert(fn: types.FunctionType) -> bool:
+    if fn.__code__.co_filename in _source_maps:
+        return False  # defined inside converted code: converted already
     module = getattr(fn, "__module__", None) or ""
     if module.split(".")[0] in _DO_NOT_CONVERT:
         return False

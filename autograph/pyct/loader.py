@@ -47,14 +47,24 @@ def compile_function(
         inner = f"    return (\n{_indent(source_text, 8)}\n    )\n"
         header_lines = 2
     else:
-        inner = _indent(source_text, 4) + f"\n    return {def_node.name}\n"
+        # The def gets a private name inside the factory: under its own name, a recursive
+        # call would bind to the factory's local instead of the module global.
+        private = f"ag__converted_{def_node.name}"
+        header = f"def {def_node.name}("
+        if not source_text.startswith(header):
+            raise AssertionError(f"expected the rendered def to start with {header!r}")
+        source_text = f"def {private}(" + source_text[len(header):]
+        inner = _indent(source_text, 4) + f"\n    return {private}\n"
         header_lines = 1
     factory_text = f"def {factory_name}({', '.join(outer_names)}):\n{inner}"
     filename = _register_source(factory_text, label)
     namespace: dict[str, object] = {}
     exec(compile(factory_text, filename, "exec"), original.__globals__, namespace)
     made = namespace[factory_name](*([None] * len(outer_names)))
-    return made.__code__, filename, header_lines
+    code = made.__code__
+    if not isinstance(def_node, ast.Lambda):
+        code = code.replace(co_name=def_node.name)
+    return code, filename, header_lines
 
 
 def bind_function(code: types.CodeType, original: types.FunctionType, extra_freevars: dict[str, object]):
