@@ -14,9 +14,9 @@ may be replaced with depends on where it stands:
 - anywhere a name stands: a `str` (a name; `"a.b"` makes an attribute chain), an
   `ast.expr`, or a non-str constant (int, float, bool, None, bytes). The replacement
   takes the placeholder's context: Load, Store or Del by its position.
-- in a list of expressions (call arguments, tuple/list elements, `del` targets): a list
-  of names/expressions, spliced in. In a single-expression position a list becomes a
-  tuple, so `x = names` with two names assigns a tuple.
+- in a list of expressions (call arguments, tuple/list/set elements, `del` targets,
+  class bases): a list of names/expressions, spliced in. Anywhere else a list becomes
+  a tuple, so `names = values` with two names each assigns a tuple to a tuple.
 - in an argument list (`def f(args)`, `lambda args: ...`): a name, an `ast.arg`, or a
   list of them.
 - as a statement on its own line: a statement, a list of statements (spliced in; an
@@ -42,13 +42,36 @@ _CONSTANT_TYPES = (int, float, complex, bool, bytes, type(None))
 # Statement fields that Python does not allow to be empty.
 _NONEMPTY_BODY = "body"
 
+# Expression lists where a list replacement is spliced in; elsewhere (`x = names`, whose
+# targets are a list too, would become `x = a = b`) it becomes one tuple.
+_SPLICED_EXPRESSION_FIELDS = {
+    (ast.Call, "args"),
+    (ast.Tuple, "elts"),
+    (ast.List, "elts"),
+    (ast.Set, "elts"),
+    (ast.Delete, "targets"),
+    (ast.ClassDef, "bases"),
+}
+
+
+def _splices(parent: ast.AST, field: str, items: list) -> bool:
+    """Whether a list replacing one element of `parent.field` is spliced in."""
+    if not getattr(items, "expressions", False):
+        return True  # statements, arguments
+    return (type(parent), field) in _SPLICED_EXPRESSION_FIELDS
+
 
 class _Expansion(list):
-    """Several nodes replacing one placeholder; `ctx` is the placeholder's context."""
+    """Several nodes replacing one placeholder.
 
-    def __init__(self, items, ctx=None):
+    `ctx` is the placeholder's context; `expressions` says whether the nodes are
+    expressions (statements and arguments are always spliced).
+    """
+
+    def __init__(self, items, ctx=None, expressions: bool = False):
         super().__init__(items)
         self.ctx = ctx
+        self.expressions = expressions
 
 
 def replace(template: str, **replacements) -> list[ast.stmt]:
@@ -146,10 +169,12 @@ class _Replacer:
         for item in items:
             if isinstance(item, ast.AST):
                 replaced = self.visit(item)
-                if isinstance(replaced, list):
+                if not isinstance(replaced, list):
+                    result.append(replaced)
+                elif _splices(parent, field, replaced):
                     result.extend(replaced)
                 else:
-                    result.append(replaced)
+                    result.append(_as_tuple(replaced))
             else:
                 result.append(item)
         if (
@@ -165,7 +190,7 @@ class _Replacer:
         replaced = self.visit(value)
         if not isinstance(replaced, list):
             return replaced
-        if all(isinstance(item, ast.expr) for item in replaced):
+        if getattr(replaced, "expressions", False):
             return _as_tuple(replaced)
         raise ConversionError(
             f"a list replacement cannot stand in {type(parent).__name__}.{field}"
@@ -176,7 +201,8 @@ class _Replacer:
     def _replace_name(self, node: ast.Name):
         value = self._take(node.id)
         if isinstance(value, (list, tuple)):
-            return _Expansion([self._expression(item, node.ctx, node.id) for item in value], node.ctx)
+            items = [self._expression(item, node.ctx, node.id) for item in value]
+            return _Expansion(items, node.ctx, expressions=True)
         return self._expression(value, node.ctx, node.id)
 
     def _expression(self, value, ctx: ast.expr_context, placeholder: str) -> ast.expr:

@@ -1,0 +1,112 @@
+"""The disk cache of generated programs: one real `.py` file per program text.
+
+Numba's `cache=True` cannot cache functions made by `exec` (numba issue 3501): its cache
+is keyed by the function's source file. So every generated program is written to
+`<cache_dir>/<sha256-prefix>.py`, named by the hash of its text, and imported from there;
+the `@numba.njit(..., cache=True)` in the file then stores the machine code in the
+`__pycache__` folder beside it, and a later process that generates the same text skips
+Numba's compilation entirely.
+
+- Files are written atomically (temporary file + `os.replace`) and never rewritten when
+  they already hold the text: a rewrite would change the file's timestamp, which Numba's
+  index checks, and throw the machine code away.
+- The module is registered in `sys.modules` under a name derived from the hash before it
+  runs, as any import is: Numba re-imports a cached function's module by name to rebuild
+  its globals (`objmode` blocks need them).
+- An in-memory table by (folder, hash) means one process imports each program once.
+
+The only environment read is in `default_cache_dir()`, which callers at the top level
+use; code generation itself takes the folder as an argument.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import importlib.util
+import os
+import sys
+import tempfile
+import threading
+from pathlib import Path
+from types import ModuleType
+
+from autograph.errors import AutographError
+
+_PREFIX_LENGTH = 24  # hex digits of sha256 in file and module names (96 bits)
+_MODULE_PREFIX = "autograph_generated_"
+
+_loaded: dict[tuple[str, str], ModuleType] = {}
+_lock = threading.Lock()
+
+
+def default_cache_dir() -> Path:
+    """`$XDG_CACHE_HOME/autograph`, else `~/.cache/autograph`; callers may pass another."""
+    root = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(root) / "autograph"
+
+
+def text_digest(text: str) -> str:
+    """The hash that names a program: hex sha256 of its UTF-8 text, shortened."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:_PREFIX_LENGTH]
+
+
+def program_path(text: str, cache_dir) -> Path:
+    """Where `text` lives in `cache_dir`."""
+    return Path(cache_dir) / f"{text_digest(text)}.py"
+
+
+def write_program(text: str, cache_dir) -> Path:
+    """Writes `text` to its file unless the file already holds exactly that text."""
+    path = program_path(text, cache_dir)
+    try:
+        if path.read_text(encoding="utf-8") == text:
+            return path
+    except (FileNotFoundError, UnicodeDecodeError):
+        pass
+    except OSError as exc:
+        raise AutographError(f"cannot read the generated program {path}: {exc}") from exc
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(text)
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+    except OSError as exc:
+        raise AutographError(f"cannot write the generated program to {path}: {exc}") from exc
+    return path
+
+
+def load_module(text: str, cache_dir) -> ModuleType:
+    """The module holding program `text`: from memory, else written (if needed) and imported."""
+    digest = text_digest(text)
+    key = (os.path.abspath(os.fspath(cache_dir)), digest)
+    module = _loaded.get(key)
+    if module is not None:
+        return module
+    with _lock:
+        module = _loaded.get(key)
+        if module is None:
+            module = _import(write_program(text, cache_dir), _MODULE_PREFIX + digest)
+            _loaded[key] = module
+    return module
+
+
+def _import(path: Path, name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise AutographError(f"cannot import the generated program {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        sys.modules.pop(name, None)
+        raise
+    return module
+
