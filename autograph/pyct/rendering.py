@@ -78,14 +78,9 @@ def _copy(node):
     if isinstance(node, list):
         return [_copy(n) for n in node]
     if isinstance(node, ast.AST):
-        copied = type(node)()
-        for field in node._fields:
-            if hasattr(node, field):
-                setattr(copied, field, _copy(getattr(node, field)))
-        for attr in node._attributes:
-            if hasattr(node, attr):
-                setattr(copied, attr, getattr(node, attr))
-        return copied
+        fields = {f: _copy(getattr(node, f)) for f in node._fields if hasattr(node, f)}
+        locations = {a: getattr(node, a) for a in node._attributes if hasattr(node, a)}
+        return type(node)(**fields, **locations)
     return node
 
 
