@@ -139,21 +139,28 @@ def converted_call(fn, args: tuple, kwargs: dict | None):
     inner = getattr(fn, "__ag_python_function__", None)  # an @autograph.convert function
     if inner is not None:
         fn = inner
+    call_args = args  # for `fn` itself; `args` gains `self` below when fn is a method
     if isinstance(fn, types.MethodType) and isinstance(fn.__func__, types.FunctionType):
         target, args = fn.__func__, (fn.__self__,) + tuple(args)
     else:
         target = fn
     if not isinstance(target, types.FunctionType) or not _should_convert(target):
-        return fn(*args, **kwargs)
+        return fn(*call_args, **kwargs)
     try:
         converted = _converted_function(target)
     except ConversionError:
-        return fn(*args, **kwargs)  # e.g. a generator helper: it keeps its Python meaning
+        return fn(*call_args, **kwargs)  # e.g. a generator helper: it keeps its Python meaning
     try:
         return converted(*args, **kwargs)
     except Exception as error:
         _note_user_line(error)
         raise
+
+
+def origin_of(filename: str, lineno: int):
+    """The user's Origin of line `lineno` of converted file `filename`, or None."""
+    mapping = _source_maps.get(filename)
+    return None if mapping is None else mapping.get(lineno)
 
 
 def _hashable(value) -> bool:

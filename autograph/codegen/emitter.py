@@ -31,7 +31,7 @@ class CodegenError(AutographError):
 
 # Scratch names belong to code generators: loop indices (i0, j2), temporaries (t5) and
 # module-level constants (_c0). Values never get them.
-_SCRATCH = re.compile(r"^(?:[a-z]\d+|_.*)$")
+_SCRATCH = re.compile(r"^(?:[ijt]\d+|_.*)$")
 _MODULES = frozenset({"np", "numba", "math", "cmath", "base64"})
 _RESERVED = frozenset(keyword.kwlist) | frozenset(keyword.softkwlist) | frozenset(
     dir(builtins)) | _MODULES
@@ -56,9 +56,10 @@ def is_usable(name) -> bool:
 class Namer:
     """Stable, readable, collision-free Python names for values (any hashable keys)."""
 
-    def __init__(self, reserved=()):
+    def __init__(self, reserved=(), avoid=()):
         self._names: dict[object, str] = {}
         self._taken: set[str] = set(reserved)
+        self._avoid = frozenset(avoid)  # names letters skip: hints that come later
         self._counter = 0
         self._scratch: dict[str, int] = {}
 
@@ -76,7 +77,7 @@ class Namer:
             while True:
                 name = letters(self._counter)
                 self._counter += 1
-                if name not in self._taken and is_usable(name):
+                if name not in self._taken and name not in self._avoid and is_usable(name):
                     break
         self._taken.add(name)
         self._names[value] = name
@@ -91,9 +92,6 @@ class Namer:
         k = self._scratch.get(prefix, 0)
         self._scratch[prefix] = k + 1
         return f"{prefix}{k}"
-
-    def reserve(self, name: str) -> None:
-        self._taken.add(name)
 
     def __getitem__(self, value) -> str:
         return self._names[value]
@@ -145,10 +143,6 @@ class Emitter:
             yield
         finally:
             self._depth -= 1
-
-    def mark(self) -> int:
-        """A position to `insert_at` later (hoisting lines above a loop nest)."""
-        return len(self._lines)
 
     def text(self) -> str:
         return "\n".join(self._lines) + "\n"

@@ -79,7 +79,7 @@ def parse_module_source(text: str, filename: str) -> ast.Module:
         tree = ast.parse(text, filename=filename)
     except (SyntaxError, ValueError) as exc:
         raise ConversionError(
-            f"invalid syntax: {getattr(exc, 'msg', None) or exc}",
+            f"syntax error: {getattr(exc, 'msg', None) or exc}",
             _syntax_error_origin(exc, filename, "<module>"),
         ) from None
     lines = sources.split_lines(text)

@@ -1,14 +1,47 @@
-"""Placeholder until the tracer lands: nothing is a tensor yet."""
+"""Staging: the symbolic `Tensor`, the tracer, and NumPy dispatch.
+
+While a converted function is traced, arrays are `Tensor`s and every operation on them
+appends a node to an `ir` graph. The operators (`autograph/operators/`) call into this
+package whenever they meet a tensor: a staged `if` (`cond`), `while` (`while_loop`), `for`
+(`for_loop`, `stages_loop`), `and`/`or`/`not`, `assert`, list mutation, and the builtins
+(`call_builtin`). `trace` records one call as a graph; the api compiles and caches it.
+
+Modules: context (the trace, regions, origins), tensor (Tensor and its operators),
+indexing, dispatch + numpy_api (the NumPy API), pytrees, state (joining branch and loop
+state), control_flow, iterables, builtins, lists, concrete (needing concrete values),
+undefined (possibly-undefined variables), tracing (trace one call).
+
+Layering: imports `autograph.ir`, `autograph.errors`, `autograph.operators.variables` and
+NumPy only.
+"""
+
+from __future__ import annotations
+
 from autograph.errors import StagingError
+from autograph.staging.builtins import call_builtin
+from autograph.staging.concrete import NeedsStaticArgument
+from autograph.staging.context import current, set_origin_resolver
+from autograph.staging.control_flow import (assert_, cond, for_loop, if_exp, logical_and,
+                                            logical_not, logical_or, while_loop)
+from autograph.staging.iterables import StagedIterable, stages_loop
+from autograph.staging.lists import is_staged_list, list_append, list_pop
+from autograph.staging.tensor import Tensor
+from autograph.staging.tracing import Trace, signature_key, trace
 
 
-def is_tensor(value):
-    return False
+def is_tensor(value) -> bool:
+    """True for traced values: tensors and staged iterables (`range(n)` with a traced `n`)."""
+    return isinstance(value, (Tensor, StagedIterable))
 
 
-def stages_loop(iterable, state):
-    return False
+def is_tracing() -> bool:
+    """Whether a trace is being recorded on this thread."""
+    return current() is not None
 
 
-def is_staged_list(value):
-    return False
+__all__ = [
+    "NeedsStaticArgument", "StagingError", "Tensor", "Trace", "assert_", "call_builtin",
+    "cond", "current", "for_loop", "if_exp", "is_staged_list", "is_tensor", "is_tracing",
+    "list_append", "list_pop", "logical_and", "logical_not", "logical_or",
+    "set_origin_resolver", "signature_key", "stages_loop", "trace", "while_loop",
+]

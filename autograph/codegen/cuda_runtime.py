@@ -1,0 +1,282 @@
+"""What generated CUDA programs call at run time: the device, launch shapes, memory, transfers.
+
+The program text that `numba_cuda` writes holds the kernels and a plain-Python host driver;
+everything the driver needs beyond `numba.cuda` itself lives here, so the generated text
+stays short and this module is the one place that knows about devices:
+
+- whether a device (or the simulator, `NUMBA_ENABLE_CUDASIM=1`) is there at all, and why not;
+- the `Target` (threads per reduction block, matmul tile edge) code generation assumes, and
+  launch grids for grid-stride loops from the device's multiprocessor count and maximum
+  threads per block, both cached;
+- allocation (0-d values live on the device as 1-element arrays), host<->device moves of
+  arguments and results, and reads of single device values for host control flow;
+- the optional cuBLAS path through CuPy for large float matrix products.
+
+`numba.cuda` is imported lazily, inside functions: importing this module (and so
+`autograph`) never needs a GPU, a driver or the CUDA toolkit.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+
+import numpy as np
+
+from autograph.errors import AutographError
+
+# Grid-stride kernels launch this many threads per block on a real device (capped by the
+# device's maximum), and at most this many blocks per multiprocessor: enough to hide
+# memory latency, few enough that each thread loops over several elements.
+_THREADS = 256
+_BLOCKS_PER_SM = 16
+# The simulator runs every thread as a Python thread: keep launches tiny there.
+_SIM_THREADS = 8
+_SIM_BLOCKS = 2
+
+
+@dataclasses.dataclass(frozen=True)
+class Target:
+    """What generated kernel text depends on, besides the graph.
+
+    `block` is the thread count of reduction blocks (a power of two: the shared-memory
+    tree halves it), `tile` the edge of the square matmul tiles (tile*tile threads per
+    block), `partials` the most blocks that share one reduction output before a second
+    pass combines them. Programs for different targets differ in text, hence in cache file.
+    """
+
+    block: int = 256
+    tile: int = 16
+    partials: int = 1024
+
+    def __post_init__(self):
+        if self.block < 2 or self.block & (self.block - 1):
+            raise AutographError(f"Target.block must be a power of two >= 2, not {self.block}")
+        if self.tile < 1 or self.partials < 1:
+            raise AutographError(f"invalid target {self}")
+
+
+DEVICE_TARGET = Target()
+# Small enough for the simulator's Python threads, big enough to exercise every code path
+# (several tiles per matmul, several partial blocks per reduction).
+SIMULATOR_TARGET = Target(block=8, tile=4, partials=4)
+
+
+def _cuda():
+    from numba import cuda
+
+    return cuda
+
+
+def simulating() -> bool:
+    """Whether numba.cuda is the simulator (NUMBA_ENABLE_CUDASIM=1 before numba's import)."""
+    return bool(_cuda().config.ENABLE_CUDASIM)
+
+
+def unavailable_reason() -> str | None:
+    """None when kernels can run here (a GPU, or the simulator), else why they cannot."""
+    try:
+        cuda = _cuda()
+    except Exception as exc:  # numba-cuda missing or broken: report, never crash
+        return f"numba.cuda cannot be imported ({type(exc).__name__}: {exc})"
+    try:
+        if cuda.is_available():
+            return None
+    except Exception as exc:
+        return f"{type(exc).__name__}: {exc}"
+    try:
+        from numba.cuda.cudadrv.driver import driver
+
+        detail = str(driver.initialization_error or "").strip()
+    except Exception:
+        detail = ""
+    return detail or "numba.cuda.is_available() is False"
+
+
+def require_device() -> None:
+    """Raises AutographError("no CUDA device: ...") unless kernels can run here."""
+    reason = unavailable_reason()
+    if reason is not None:
+        raise AutographError(f"no CUDA device: {reason} (set NUMBA_ENABLE_CUDASIM=1 before "
+                             f"numba is imported to use the CUDA simulator)")
+
+
+def default_target() -> Target:
+    return SIMULATOR_TARGET if simulating() else DEVICE_TARGET
+
+
+@functools.lru_cache(maxsize=None)
+def device_limits() -> tuple[int, int]:
+    """(multiprocessor count, max threads per block) of the current device, read once."""
+    if simulating():
+        return 1, _SIM_THREADS
+    device = _cuda().get_current_device()
+    return int(device.MULTIPROCESSOR_COUNT), int(device.MAX_THREADS_PER_BLOCK)
+
+
+@functools.lru_cache(maxsize=4096)
+def grid(n: int) -> tuple[int, int]:
+    """(blocks, threads) for a grid-stride loop over `n` > 0 elements."""
+    if simulating():
+        threads = min(_SIM_THREADS, n)
+        return min(_SIM_BLOCKS, -(-n // threads)), threads
+    sms, max_threads = device_limits()
+    threads = min(_THREADS, max_threads)
+    return max(1, min(-(-n // threads), sms * _BLOCKS_PER_SM)), threads
+
+
+# ---- memory and transfers -----------------------------------------------------------
+
+def empty(shape: tuple[int, ...], dtype) -> object:
+    """An uninitialised device array; 0-d values get shape (1,)."""
+    return _cuda().device_array(shape or (1,), dtype)
+
+
+def scalar(value, dtype) -> object:
+    """A host scalar as a 1-element device array (a host->device copy)."""
+    return _cuda().to_device(np.full((1,), value, dtype))
+
+
+def item(device_value):
+    """The single element of a 1-element device array, on the host.
+
+    Each call is a device->host copy, which waits for every kernel launched before it:
+    the cost of a host-side decision about device data (tens of microseconds, plus the
+    time for the queued kernels to finish).
+    """
+    return device_value.copy_to_host()[0]
+
+
+def truth(device_value) -> bool:
+    """`bool` of a 1-element device array (a synchronising read, see `item`)."""
+    return bool(item(device_value))
+
+
+class DeviceConstants:
+    """A program's array constants, copied to the device on first use and kept there."""
+
+    def __init__(self, arrays):
+        self._arrays = list(arrays)
+        self._device: list = [None] * len(self._arrays)
+
+    def __getitem__(self, k: int):
+        found = self._device[k]
+        if found is None:
+            array = self._arrays[k]
+            found = _cuda().to_device(np.ascontiguousarray(array.reshape(array.shape or (1,))))
+            self._device[k] = found
+        return found
+
+
+def is_device_array(value) -> bool:
+    return hasattr(value, "__cuda_array_interface__")
+
+
+def prepare_inputs(args, types, names, kinds) -> tuple[list, bool]:
+    """The driver's arguments for a call, and whether the call is a device call.
+
+    Device arrays (anything with `__cuda_array_interface__`) are taken without a copy and
+    make the results device arrays; everything else is converted like the interpreter
+    does (`np.asarray(arg, dtype)`) and copied in. 0-d inputs the driver takes as host
+    scalars (`kinds[i] == "host"`) become NumPy scalars; a 0-d device argument for one is
+    read back (a synchronising copy).
+    """
+    cuda = _cuda()
+    on_device = any(is_device_array(a) for a in args)
+    out = []
+    for arg, ttype, name, kind in zip(args, types, names, kinds):
+        if is_device_array(arg):
+            array = cuda.as_cuda_array(arg)
+            if array.dtype != ttype.dtype or tuple(array.shape) not in (ttype.shape, ttype.shape
+                                                                         or (1,)):
+                raise AutographError(f"argument {name}: device array of {array.dtype}"
+                                     f"{list(array.shape)} given, the program takes {ttype}")
+            if kind == "host":
+                out.append(ttype.dtype.type(array.copy_to_host().reshape(-1)[0]))
+            else:
+                out.append(array.reshape(ttype.shape or (1,)) if array.shape != (
+                    ttype.shape or (1,)) else array)
+            continue
+        host = np.asarray(arg, dtype=ttype.dtype)
+        if host.shape != ttype.shape:
+            raise AutographError(f"argument {name} has shape {host.shape}, the program "
+                                 f"takes {ttype}")
+        if kind == "host":
+            out.append(host[()])
+        else:
+            out.append(cuda.to_device(np.ascontiguousarray(host.reshape(ttype.shape or (1,)))))
+    return out, on_device
+
+
+def finish_outputs(values, types, on_device: bool) -> tuple:
+    """Results as the caller gets them: device arrays of the true shape after a device
+    call, else NumPy arrays (NumPy scalars for 0-d values)."""
+    out = []
+    for value, ttype in zip(values, types):
+        if on_device:
+            out.append(value.reshape(ttype.shape) if value.shape != ttype.shape else value)
+        else:
+            host = value.copy_to_host()
+            out.append(host[0] if ttype.shape == () else host.reshape(ttype.shape))
+    return tuple(out)
+
+
+def print_values(template, sep, end, weak, *values) -> None:
+    """The staged `print`: each device value is copied back (a synchronising read)."""
+    shown = []
+    for value, is_weak, in zip(values, weak):
+        if is_device_array(value):
+            value = value.copy_to_host()
+            if value.shape == (1,) and is_weak is not None:
+                value = value[0]
+        if is_weak:
+            value = np.asarray(value).item()
+        shown.append(value)
+    pieces = [shown[p] if isinstance(p, int) and not isinstance(p, bool) else p
+              for p in template]
+    print(*pieces, sep=sep, end=end)
+
+
+# ---- optional cuBLAS --------------------------------------------------------------
+
+_GEMM_MIN_FLOPS = 2 * 256 ** 3  # below this our tiled kernel is as good as a library call
+
+
+@functools.lru_cache(maxsize=None)
+def _cupy():
+    if simulating():
+        return None
+    try:
+        import cupy
+    except Exception:
+        return None
+    return cupy
+
+
+def gemm(a, b, out) -> bool:
+    """out = a @ b through CuPy's cuBLAS for large 2-D float products; False if not done.
+
+    Optional: without CuPy (or for small products) the caller launches its own kernel.
+    CuPy and numba share the legacy default stream, so ordering is kept.
+    """
+    m, k = a.shape
+    n = b.shape[1]
+    if 2 * m * n * k < _GEMM_MIN_FLOPS:
+        return False
+    cupy = _cupy()
+    if cupy is None:
+        return False
+    cupy.matmul(cupy.asarray(a), cupy.asarray(b), out=cupy.asarray(out))
+    return True
+
+
+def ceil_div(a: int, b: int) -> int:
+    return -(-a // b)
+
+
+__all__ = [
+    "DEVICE_TARGET", "SIMULATOR_TARGET", "DeviceConstants", "Target", "ceil_div",
+    "default_target", "device_limits", "empty", "finish_outputs", "gemm", "grid", "item",
+    "prepare_inputs", "print_values", "require_device", "scalar", "simulating", "truth",
+    "unavailable_reason",
+]

@@ -1,0 +1,72 @@
+"""NumPy's two override protocols, routed to staged implementations.
+
+`np.tanh(t)` reaches `Tensor.__array_ufunc__` (ufuncs: elementwise math, `np.matmul`, and
+`np.add.reduce`-style reductions); `np.sum(t)`, `np.reshape(t, ...)` reach
+`Tensor.__array_function__`. Everything NumPy offers that we do not stage raises a
+StagingError naming the function — never a silent fallback to NumPy on a symbolic value.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from autograph.ir.ops import UFUNC
+from autograph.staging import context, numpy_api
+from autograph.staging.tensor import apply
+
+# ufunc -> IR op (np.divide is np.true_divide, np.abs is np.absolute: one entry each).
+UFUNC_OPS = {ufunc: op for op, ufunc in UFUNC.items()}
+
+_REDUCERS = {
+    np.add: numpy_api.sum, np.multiply: numpy_api.prod, np.maximum: numpy_api.max,
+    np.minimum: numpy_api.min, np.logical_and: numpy_api.all, np.logical_or: numpy_api.any,
+}
+
+
+def qualified_name(func) -> str:
+    """`np.fft.fft`, `np.cumsum`, `scipy.special.expit`: how the user wrote the function."""
+    module = getattr(func, "__module__", None) or ""
+    name = getattr(func, "__name__", repr(func))
+    if isinstance(func, np.ufunc) or module == "numpy" or module.startswith(("numpy._", "numpy.core")):
+        return f"np.{name}"
+    if module.startswith("numpy."):
+        return f"np.{module[len('numpy.'):]}.{name}"
+    return f"{module}.{name}" if module else name
+
+
+def _unsupported(what: str, why: str = ""):
+    return numpy_api.unsupported(what, why)
+
+
+def array_ufunc(ufunc, method: str, inputs, kwargs):
+    name = qualified_name(ufunc)
+    if kwargs.get("out") is not None:
+        raise _unsupported(f"{name}(..., out=...)",
+                           "results are new arrays; assign the result instead")
+    if method == "reduce":
+        reducer = _REDUCERS.get(ufunc)
+        if reducer is None or len(inputs) != 1:
+            raise _unsupported(f"{name}.reduce")
+        axis = kwargs.pop("axis", 0)
+        return reducer(inputs[0], axis, **kwargs)
+    if method != "__call__":
+        raise _unsupported(f"{name}.{method}")
+    for key, value in kwargs.items():
+        if value is not None and not (key == "casting" and value == "same_kind"):
+            raise _unsupported(f"{name}(..., {key}=...)")
+    if ufunc is np.matmul:
+        return numpy_api.matmul(*inputs)
+    op = UFUNC_OPS.get(ufunc)
+    if op is None:
+        raise _unsupported(name)
+    return apply(op, *inputs)
+
+
+def array_function(func, args, kwargs):
+    impl = numpy_api.FUNCTIONS.get(func)
+    if impl is None:
+        raise _unsupported(qualified_name(func))
+    return impl(*args, **kwargs)
+
+
+__all__ = ["array_ufunc", "array_function", "qualified_name", "UFUNC_OPS", "context"]

@@ -1,0 +1,161 @@
+"""`x[key]` and `x[key] = v` on tensors: NumPy subscripts → the IR's index attribute.
+
+The IR index (ir/indexing.py) has static ints and slices, new axes, dynamic 0-d integer
+operands ("dyn": `x[i]` with a staged loop index) and integer-array operands ("array").
+Here a Python subscript is translated into it: `...` expanded, static boolean masks turned
+into integer arrays (`np.nonzero` at trace time), NumPy arrays captured. What the IR cannot
+express is rejected with a reason: a slice with a traced bound, or a boolean *tensor*
+mask, whose result shape depends on the data. One exception is kept because it is common
+and has a static shape: `x[mask] = scalar` becomes `np.where(mask, scalar, x)`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from autograph.ir.ops import Op
+from autograph.staging import concrete, context
+from autograph.staging.tensor import EMPTY, Tensor, cast, lift, merge_sources, to_value
+
+_INDEX_ERROR = ("only integers, slices (`:`), ellipsis (`...`), numpy.newaxis (`None`) and "
+                "integer or boolean arrays are valid indices")
+
+
+def _is_int(k) -> bool:
+    return isinstance(k, (int, np.integer)) and not isinstance(k, (bool, np.bool_))
+
+
+def _expand_masks(key: tuple) -> list:
+    out = []
+    for k in key:
+        if isinstance(k, (bool, np.bool_)):
+            raise context.staging_error("a boolean scalar index is not supported")
+        if isinstance(k, list) and k and all(isinstance(e, (bool, np.bool_)) for e in k):
+            k = np.asarray(k)
+        if isinstance(k, np.ndarray) and k.dtype == np.bool_:
+            out.extend(np.nonzero(k))
+            continue
+        if isinstance(k, Tensor) and k.dtype == np.bool_:
+            raise context.staging_error(
+                "indexing with a boolean tensor gives a result whose shape depends on the "
+                "data, which a compiled function cannot have; use np.where(mask, x, 0) or "
+                "a reduction such as np.sum(np.where(mask, x, 0))")
+        out.append(k)
+    return out
+
+
+def _consumes(k) -> bool:
+    return k is not None and k is not Ellipsis
+
+
+def translate(tensor: Tensor, key, ctx):
+    """(index entries, dynamic operand values, their sources, basic?) for `tensor[key]`."""
+    key = list(key) if isinstance(key, tuple) else [key]
+    key = _expand_masks(key)
+    if sum(k is Ellipsis for k in key) > 1:
+        raise IndexError("an index can only have a single ellipsis ('...')")
+    if Ellipsis in key:
+        at = next(i for i, k in enumerate(key) if k is Ellipsis)
+        fill = tensor.ndim - sum(_consumes(k) for k in key)
+        key[at:at + 1] = [slice(None)] * max(fill, 0)
+    entries, dynamic = [], []
+    sources = EMPTY
+    basic = True
+    for k in key:
+        if k is None:
+            entries.append(("newaxis",))
+        elif isinstance(k, slice):
+            parts = []
+            for part in (k.start, k.stop, k.step):
+                if isinstance(part, Tensor):
+                    concrete.fail(part, "a slice bound",
+                                  "slices need static bounds; index with an integer array "
+                                  "(x[i + np.arange(3)]) or restructure the loop")
+                if part is not None and not _is_int(part):
+                    raise TypeError("slice indices must be integers or None or have an "
+                                    "__index__ method")
+                parts.append(None if part is None else int(part))
+            entries.append(("slice", *parts))
+        elif _is_int(k):
+            entries.append(("int", int(k)))
+        elif isinstance(k, Tensor):
+            if k.dtype.kind not in "iu":
+                raise IndexError(_INDEX_ERROR)
+            value, s = to_value(k, ctx)
+            entries.append(("dyn" if k.ndim == 0 else "array", len(dynamic)))
+            dynamic.append(value)
+            sources = merge_sources(sources, s)
+            basic = basic and k.ndim == 0
+        elif isinstance(k, (np.ndarray, list, tuple)):
+            array = k if isinstance(k, np.ndarray) else np.asarray(k)
+            if array.dtype.kind not in "iu":
+                raise IndexError(_INDEX_ERROR)
+            if array.ndim == 0:
+                entries.append(("int", int(array)))
+                continue
+            value, s = to_value(array if isinstance(k, np.ndarray) else array, ctx)
+            entries.append(("array", len(dynamic)))
+            dynamic.append(value)
+            sources = merge_sources(sources, s)
+            basic = False
+        else:
+            raise IndexError(_INDEX_ERROR)
+    return tuple(entries), dynamic, sources, basic
+
+
+def getitem(tensor: Tensor, key) -> Tensor:
+    ctx = context.require()
+    index, dynamic, sources, basic = translate(tensor, key, ctx)
+    value = ctx.emit(Op.INDEX, [tensor.value, *dynamic], index=index)
+    alias = None
+    if basic and value.type.ndim > 0:  # NumPy returns a view; 0-d results are scalars
+        alias = "a view of another array (made by indexing it)"
+    return Tensor(value, merge_sources(tensor._sources, sources), alias, ctx)
+
+
+def _mask_of(key):
+    if isinstance(key, tuple) and len(key) == 1:
+        key = key[0]
+    if isinstance(key, Tensor) and key.dtype == np.bool_:
+        return key
+    return None
+
+
+def _assigned(value, dtype) -> Tensor:
+    """The value to store, converted to the array's dtype as NumPy's setitem does."""
+    if isinstance(value, (bool, int, float, complex)) and not isinstance(value, np.generic):
+        return lift(np.asarray(value, dtype))
+    if isinstance(value, np.generic):
+        return lift(np.asarray(value).astype(dtype))
+    return cast(value, dtype)
+
+
+def setitem(tensor: Tensor, key, value) -> None:
+    ctx = context.require()
+    tensor._check_writable()
+    mask = _mask_of(key)
+    stored = _assigned(value, tensor.dtype)
+    if mask is not None:
+        _masked_assign(tensor, mask, stored)
+        return
+    index, dynamic, sources, _ = translate(tensor, key, ctx)
+    new = ctx.emit(Op.SET_INDEX, [tensor.value, stored.value, *dynamic], index=index)
+    sources = merge_sources(merge_sources(tensor._sources, stored._sources), sources)
+    tensor._rebind(new, sources)
+
+
+def _masked_assign(tensor: Tensor, mask: Tensor, stored: Tensor) -> None:
+    """`x[mask] = v` for a scalar `v`: x = where(mask, v, x) — same result, static shape."""
+    from autograph.staging import numpy_api
+
+    if mask.shape != tensor.shape[:mask.ndim]:
+        raise IndexError(f"boolean index of shape {mask.shape} does not match the indexed "
+                         f"array of shape {tensor.shape}")
+    if stored.size != 1:
+        raise context.staging_error(
+            "`x[mask] = values` with an array of values has a data-dependent size; only a "
+            "scalar can be assigned through a boolean tensor mask (or use np.where)")
+    stored = numpy_api.reshape(stored, ())
+    expanded = numpy_api.reshape(mask, mask.shape + (1,) * (tensor.ndim - mask.ndim))
+    result = numpy_api.where(expanded, stored, tensor)
+    tensor._rebind(result.value, result._sources)

@@ -1,0 +1,239 @@
+"""`trace(fn, args, kwargs, ...)`: one call of a converted function, recorded as a graph.
+
+The arguments decide what is traced (DESIGN.md, "Semantics contract"):
+
+- NumPy arrays and NumPy scalars are traced as strong values of their shape and dtype;
+- top-level Python `int` / `float` / `complex` are traced as weak 0-d values (NEP 50);
+- containers (tuples, lists, dicts, namedtuples) are traced leaf by leaf — arrays inside
+  are traced, Python scalars inside are static;
+- everything else (bool, None, str, callables, objects) and `static_argnames` is static.
+
+`signature_key` turns that classification into the cache key the api uses, so "same key"
+means "same graph". The resulting `Trace` knows how to turn a call's arguments into the
+graph's flat inputs (captured arrays last, read at call time) and the graph's outputs back
+into the Python result (weak outputs as Python scalars, 0-d outputs as NumPy scalars).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+from typing import Any, Callable
+
+import numpy as np
+
+from autograph import ir
+from autograph.errors import StagingError
+from autograph.ir.types import DTYPE_NAMES, TensorType
+from autograph.operators.variables import Undefined
+from autograph.staging import context, pytrees
+from autograph.staging.tensor import Tensor
+from autograph.staging.undefined import UndefinedAfterStaging
+
+ARRAY, WEAK, STATIC = "array", "weak", "static"
+_WEAK_TYPES = (int, float, complex)
+_CONTAINERS = (tuple, list, dict)
+
+
+def _is_traceable_array(value) -> bool:
+    return (isinstance(value, (np.ndarray, np.generic)) and value.dtype in DTYPE_NAMES)
+
+
+def leaf_kind(value, top_level: bool) -> str:
+    if _is_traceable_array(value):
+        return ARRAY
+    if top_level and type(value) in _WEAK_TYPES:
+        return WEAK
+    return STATIC
+
+
+def static_key(value):
+    """A cache key for a static value: by type and value if hashable, else by identity."""
+    try:
+        hash(value)
+    except TypeError:
+        return ("id", id(value))
+    return ("s", type(value), value)
+
+
+def _leaf_key(value, kind: str):
+    if kind == ARRAY:
+        return (value.shape, value.dtype)
+    if kind == WEAK:
+        return type(value)
+    return static_key(value)
+
+
+def _is_container(value) -> bool:
+    return type(value) in _CONTAINERS or (isinstance(value, tuple) and hasattr(type(value), "_fields"))
+
+
+def param_key(value, static: bool):
+    if static:
+        return static_key(value)
+    if _is_container(value):
+        leaves, treedef = pytrees.flatten(value)
+        return ("tree", treedef, tuple(_leaf_key(v, leaf_kind(v, False)) for v in leaves))
+    return _leaf_key(value, leaf_kind(value, True))
+
+
+def bind(sig: inspect.Signature, args, kwargs) -> inspect.BoundArguments:
+    bound = sig.bind(*args, **kwargs)
+    bound.apply_defaults()
+    return bound
+
+
+def signature_key(bound: inspect.BoundArguments, static_names) -> tuple:
+    return tuple(param_key(v, n in static_names) for n, v in bound.arguments.items())
+
+
+def describe_key(bound: inspect.BoundArguments, static_names) -> str:
+    """`x: f32[3], n: int (weak), mode: 'fast' (static)`, for explain()."""
+    parts = []
+    for name, value in bound.arguments.items():
+        kind = STATIC if name in static_names else (
+            "tree" if _is_container(value) else leaf_kind(value, True))
+        if kind == ARRAY:
+            parts.append(f"{name}: {TensorType.of_array(value)}")
+        elif kind == WEAK:
+            parts.append(f"{name}: {type(value).__name__} (weak)")
+        elif kind == "tree":
+            leaves, treedef = pytrees.flatten(value)
+            shown = [str(TensorType.of_array(v)) if _is_traceable_array(v) else repr(v)
+                     for v in leaves]
+            parts.append(f"{name}: {pytrees.unflatten(treedef, shown)!r}".replace("'", ""))
+        else:
+            text = repr(value)
+            parts.append(f"{name}: {text if len(text) <= 40 else text[:37] + '...'} (static)")
+    return ", ".join(parts)
+
+
+@dataclasses.dataclass
+class _Input:
+    """Where graph input i comes from: parameter `param`, leaf `leaf` (None: the value)."""
+
+    param: int
+    leaf: int | None
+
+
+@dataclasses.dataclass
+class Trace:
+    """A traced specialisation: its graph and how calls map onto it."""
+
+    graph: ir.Graph
+    inputs: list[_Input]
+    captured: list[np.ndarray]
+    output_tree: pytrees.TreeDef
+    output_leaves: list  # per leaf: ("out", graph output index, converter) or ("static", value)
+    static_args: dict[str, Any]
+    param_names: list[str]
+
+    def flat_inputs(self, bound: inspect.BoundArguments) -> list:
+        """The graph's inputs for a call: traced argument leaves, then captured arrays."""
+        values = list(bound.arguments.values())
+        flat = []
+        cache: dict[int, list] = {}
+        for spec in self.inputs:
+            value = values[spec.param]
+            if spec.leaf is not None:
+                leaves = cache.get(spec.param)
+                if leaves is None:
+                    leaves = cache[spec.param] = pytrees.flatten(value)[0]
+                value = leaves[spec.leaf]
+            flat.append(value)
+        flat.extend(self.captured)
+        return flat
+
+    def build_outputs(self, outputs) -> Any:
+        leaves = []
+        for entry in self.output_leaves:
+            if entry[0] == "out":
+                leaves.append(entry[2](outputs[entry[1]]))
+            else:
+                value = entry[1]
+                leaves.append(value.copy() if isinstance(value, np.ndarray) else value)
+        return pytrees.unflatten(self.output_tree, leaves)
+
+
+def _converter(ttype: TensorType) -> Callable:
+    """How a backend's output of this type is handed to the user."""
+    if ttype.weak:
+        return {"b": bool, "i": int, "u": int, "f": float, "c": complex}[ttype.dtype.kind]
+    if ttype.shape == ():
+        return ttype.dtype.type
+    return _identity
+
+
+def _identity(x):
+    return x
+
+
+def _input_name(name: str) -> str:
+    cleaned = "".join(c if c.isalnum() or c == "_" else "_" for c in name).strip("_")
+    return cleaned or "arg"
+
+
+def trace(fn: Callable, args: tuple, kwargs: dict, static_argnames=(), name: str | None = None,
+          signature: inspect.Signature | None = None) -> Trace:
+    """Traces `fn` (a converted function) called with `args`/`kwargs` into a verified graph."""
+    sig = signature if signature is not None else inspect.signature(fn)
+    bound = bind(sig, args, kwargs)
+    static_names = set(static_argnames)
+    ctx = context.TraceContext(_input_name(name or getattr(fn, "__name__", "f")))
+    inputs: list[_Input] = []
+    static_args: dict[str, Any] = {}
+    with ctx:
+        for p, (pname, value) in enumerate(list(bound.arguments.items())):
+            if pname in static_names:
+                static_args[pname] = value
+                continue
+            if _is_container(value):
+                leaves, treedef = pytrees.flatten(value)
+                new = []
+                for i, (leaf, path) in enumerate(zip(leaves, pytrees.paths(treedef, pname))):
+                    if leaf_kind(leaf, False) == ARRAY:
+                        inputs.append(_Input(p, i))
+                        new.append(_argument(ctx, leaf, path, False))
+                    else:
+                        new.append(leaf)
+                bound.arguments[pname] = pytrees.unflatten(treedef, new)
+                continue
+            kind = leaf_kind(value, True)
+            if kind == STATIC:
+                static_args[pname] = value
+                continue
+            inputs.append(_Input(p, None))
+            bound.arguments[pname] = _argument(ctx, value, pname, kind == WEAK)
+        result = fn(*bound.args, **bound.kwargs)
+        outputs, tree, leaves = _outputs(result, ctx)
+        graph = ctx.builder.finish(outputs)
+    ir.verify(graph)
+    return Trace(graph, inputs, list(ctx.captured), tree, leaves, static_args,
+                 list(bound.arguments))
+
+
+def _argument(ctx, value, path: str, weak: bool) -> Tensor:
+    if weak:
+        value_ = ctx.builder.add_input(TensorType.of_python(value), _input_name(path))
+        return Tensor(value_, frozenset({path}), None, ctx)
+    value_ = ctx.builder.add_input(TensorType.of_array(value), _input_name(path))
+    alias = f"the argument '{path}'" if isinstance(value, np.ndarray) else None
+    return Tensor(value_, None, alias, ctx)
+
+
+def _outputs(result, ctx):
+    leaves, tree = pytrees.flatten(result)
+    outputs: list = []
+    plan = []
+    for leaf in leaves:
+        if isinstance(leaf, UndefinedAfterStaging):
+            raise leaf.error()
+        if isinstance(leaf, Undefined):
+            raise StagingError(f"the function returns '{leaf.name}', which has no value")
+        if isinstance(leaf, Tensor):
+            value = leaf.value
+            plan.append(("out", len(outputs), _converter(value.type)))
+            outputs.append(value)
+        else:
+            plan.append(("static", leaf))
+    return outputs, tree, plan
