@@ -17,10 +17,11 @@ from autograph.conversion import to_function, to_source
 from autograph.operators.py_builtins import static_range
 from autograph.api import convert
 from autograph.bench import Benchmark
+from autograph.differentiate import grad, value_and_grad
 
 __version__ = "0.1.0"
 
 __all__ = [
     "AutographError", "ConversionError", "LoadError", "StagingError", "Benchmark",
-    "convert", "static_range", "to_function", "to_source",
+    "convert", "grad", "static_range", "to_function", "to_source", "value_and_grad",
 ]

@@ -123,131 +123,25 @@ def _short(dtype: np.dtype) -> str:
     return {"b": "b", "i": "i", "u": "u", "f": "f"}[dtype.kind] + str(8 * dtype.itemsize)
 
 
-# ---- device helper functions ------------------------------------------------------
-
-class Helpers:
-    """The `@cuda.jit(device=True)` functions a program uses, each written once."""
-
-    def __init__(self):
-        self.texts: dict[str, str] = {}
-
-    def use(self, name: str, make: Callable[[], str]) -> str:
-        if name not in self.texts:
-            self.texts[name] = make()
-        return name
-
-
-def _round_limit(dtype: np.dtype) -> str:
-    """2**mantissa bits: floats at or beyond it are integers already."""
-    return literal(2.0 ** (np.finfo(dtype).nmant), dtype)
-
-
-def _float_rounding(helpers: Helpers, kind: str, dtype: np.dtype) -> str:
-    """floor/ceil/trunc/rint that keep inf, nan and huge values (math.floor would not)."""
-    t = compute(dtype)
-    name = f"_{kind}_{_short(t)}"
-    c = ctor(t)
-    limit = _round_limit(t)
-
-    def make():
-        if kind == "rint":  # adding and subtracting 2**p rounds half to even, as rint does
-            body = (f"        return {c}(math.copysign({c}({c}(abs(x) + {limit}) - {limit}), x))")
-        elif kind == "trunc":  # math.trunc is not defined for NumPy scalars (simulator)
-            body = f"        return {c}(math.floor(x) if x >= 0 else math.ceil(x))"
-        else:
-            body = f"        return {c}(math.{kind}(x))"
-        return (f"@cuda.jit(device=True)\ndef {name}(x):\n"
-                f"    if abs(x) < {limit}:\n{body}\n    return x\n")
-
-    return helpers.use(name, make)
-
-
-def _float_divmod(helpers: Helpers, which: str, dtype: np.dtype) -> str:
-    """NumPy's npy_divmod for floats: floor division and the remainder with the divisor's sign."""
-    t = compute(dtype)
-    name = f"_{which}_{_short(t)}"
-    c = ctor(t)
-
-    def make():
-        lines = [f"@cuda.jit(device=True)", f"def {name}(a, b):"]
-        if which == "floordiv":
-            lines += [
-                "    if b == 0:",
-                f"        return {c}(a / b)",
-                f"    mod = {c}(math.fmod(a, b))",
-                f"    div = {c}({c}(a - mod) / b)",
-                "    if mod != 0 and ((b < 0) != (mod < 0)):",
-                f"        div = {c}(div - {c}(1.0))",
-                "    if div == 0:",
-                f"        return {c}(math.copysign({c}(0.0), {c}(a / b)))",
-                f"    floordiv = {c}(math.floor(div))",
-                f"    if {c}(div - floordiv) > {c}(0.5):",
-                f"        floordiv = {c}(floordiv + {c}(1.0))",
-                "    return floordiv",
-            ]
-        else:
-            lines += [
-                "    if b == 0:",
-                f"        return {c}(math.nan)",
-                f"    mod = {c}(math.fmod(a, b))",
-                "    if mod == 0:",
-                f"        return {c}(math.copysign({c}(0.0), b))",
-                "    if (b < 0) != (mod < 0):",
-                f"        return {c}(mod + b)",
-                "    return mod",
-            ]
-        return "\n".join(lines) + "\n"
-
-    return helpers.use(name, make)
-
-
-def _int_power(helpers: Helpers, dtype: np.dtype) -> str:
-    """Integer power by squaring, wrapping like NumPy (negative exponents give 1; NumPy raises)."""
-    name = f"_ipow_{_short(dtype)}"
-    c = ctor(dtype)
-
-    def make():
-        return (f"@cuda.jit(device=True)\ndef {name}(a, b):\n"
-                f"    r = {c}(1)\n"
-                f"    while b > 0:\n"
-                f"        if b & 1:\n"
-                f"            r = {c}(r * a)\n"
-                f"        a = {c}(a * a)\n"
-                f"        b = b >> 1\n"
-                f"    return r\n")
-
-    return helpers.use(name, make)
-
-
-def _mixed_compare(helpers: Helpers) -> str:
-    """uint64 against int64 compared exactly, as NumPy 2 does: -1, 0 or 1."""
-    name = "_cmp_u64_i64"
-
-    def make():
-        return (f"@cuda.jit(device=True)\ndef {name}(a, b):\n"
-                f"    if b < 0:\n"
-                f"        return 1\n"
-                f"    c = np.uint64(b)\n"
-                f"    if a > c:\n"
-                f"        return 1\n"
-                f"    if a < c:\n"
-                f"        return -1\n"
-                f"    return 0\n")
-
-    return helpers.use(name, make)
-
-
 # ---- scalar formulas, one row per elementwise op ----------------------------------
 
 @dataclasses.dataclass
 class Scalar:
-    """What a formula sees: operand texts already in the loop dtypes, and the dtypes."""
+    """What a formula sees: operand texts already in the loop dtypes, and the dtypes.
+
+    A formula returns the text of an expression; one that needs statements (a loop, a
+    branch) appends them to `pre`, which the kernel writer places before the expression,
+    naming its temporaries with `temp()`. Kernels call no device functions: those need a
+    device to compile (numba compiles them for the current device), and statements in
+    place let the PTX check compile every kernel on a machine without a GPU.
+    """
 
     args: list[str]
     loop: list[np.dtype]   # the loop's operand dtypes (NumPy's resolve_dtypes)
     out: np.dtype          # the op's result dtype
-    helpers: Helpers
     attrs: dict
+    pre: list[str] = dataclasses.field(default_factory=list)
+    counter: list[int] = dataclasses.field(default_factory=lambda: [0])
 
     @property
     def a(self) -> str:
@@ -263,6 +157,109 @@ class Scalar:
 
     def lit(self, value) -> str:
         return literal(value, self.loop[0])
+
+    def temp(self) -> str:
+        self.counter[0] += 1
+        return f"h{self.counter[0] - 1}"
+
+    def bind(self, text: str) -> str:
+        """A name holding `text` (itself when it is a name already)."""
+        if text.isidentifier():
+            return text
+        name = self.temp()
+        self.pre.append(f"{name} = {text}")
+        return name
+
+
+def _round_limit(dtype: np.dtype) -> str:
+    """2**mantissa bits: floats at or beyond it are integers already (and inf, nan)."""
+    return literal(2.0 ** (np.finfo(dtype).nmant), dtype)
+
+
+def _float_rounding(s: Scalar, kind: str) -> str:
+    """floor/ceil/trunc/rint keeping inf, nan and huge values, where `math.floor` alone
+    would not (it gives a Python int in the simulator). rint adds and subtracts 2**p,
+    which rounds half to even as rint does."""
+    t = compute(s.loop[0])
+    c, limit = ctor(t), _round_limit(t)
+    x = s.bind(s.a)
+    if kind == "rint":
+        rounded = f"math.copysign({c}({c}(abs({x}) + {limit}) - {limit}), {x})"
+    elif kind == "trunc":  # math.trunc is not defined for NumPy scalars (simulator)
+        rounded = f"math.floor({x}) if {x} >= 0 else math.ceil({x})"
+    else:
+        rounded = f"math.{kind}({x})"
+    return f"({c}({rounded}) if abs({x}) < {limit} else {x})"
+
+
+def _float_floordiv(s: Scalar) -> str:
+    """NumPy's npy_divmod floor division for floats."""
+    c = ctor(compute(s.loop[0]))
+    a, b = s.bind(s.a), s.bind(s.b)
+    m, d, r = s.temp(), s.temp(), s.temp()
+    s.pre += [
+        f"{m} = {c}(math.fmod({a}, {b})) if {b} != 0 else {c}(0.0)",
+        f"{d} = {c}({c}({a} - {m}) / {b}) if {b} != 0 else {c}(0.0)",
+        f"if {m} != 0 and (({b} < 0) != ({m} < 0)):",
+        f"    {d} = {c}({d} - {c}(1.0))",
+        f"if {b} == 0:",
+        f"    {r} = {c}({a} / {b})",
+        f"elif {d} == 0:",
+        f"    {r} = {c}(math.copysign({c}(0.0), {c}({a} / {b})))",
+        "else:",
+        f"    {r} = {c}(math.floor({d}))",
+        f"    if {c}({d} - {r}) > {c}(0.5):",
+        f"        {r} = {c}({r} + {c}(1.0))",
+    ]
+    return r
+
+
+def _float_mod(s: Scalar) -> str:
+    """NumPy's float remainder: the sign of the divisor, nan for a zero divisor."""
+    c = ctor(compute(s.loop[0]))
+    a, b = s.bind(s.a), s.bind(s.b)
+    m, r = s.temp(), s.temp()
+    s.pre += [
+        f"{m} = {c}(math.fmod({a}, {b})) if {b} != 0 else {c}(0.0)",
+        f"if {b} == 0:",
+        f"    {r} = {c}(math.nan)",
+        f"elif {m} == 0:",
+        f"    {r} = {c}(math.copysign({c}(0.0), {b}))",
+        f"elif ({b} < 0) != ({m} < 0):",
+        f"    {r} = {c}({m} + {b})",
+        "else:",
+        f"    {r} = {m}",
+    ]
+    return r
+
+
+def _int_power(s: Scalar) -> str:
+    """Integer power by squaring, wrapping like NumPy (negative exponents give 1 where
+    NumPy raises)."""
+    c = ctor(s.loop[0])
+    r, base, e = s.temp(), s.temp(), s.temp()
+    s.pre += [
+        f"{r} = {c}(1)",
+        f"{base} = {s.a}",
+        f"{e} = {s.b}",
+        f"while {e} > 0:",
+        f"    if {e} & 1:",
+        f"        {r} = {c}({r} * {base})",
+        f"    {base} = {c}({base} * {base})",
+        f"    {e} = {e} >> 1",
+    ]
+    return r
+
+
+# uint64 `a` against int64 `b`, compared exactly as NumPy 2 does (b < 0 decides alone;
+# the short circuit keeps np.uint64(b) away from negative b).
+_MIXED = {"<": "({b} >= 0 and {a} < np.uint64({b}))",
+          "<=": "({b} >= 0 and {a} <= np.uint64({b}))",
+          ">": "({b} < 0 or {a} > np.uint64({b}))",
+          ">=": "({b} < 0 or {a} >= np.uint64({b}))",
+          "==": "({b} >= 0 and {a} == np.uint64({b}))",
+          "!=": "({b} < 0 or {a} != np.uint64({b}))"}
+_MIRROR = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
 
 
 def _math(fn: str) -> Callable[[Scalar], str]:
@@ -289,7 +286,7 @@ def _rounding(kind: str) -> Callable[[Scalar], str]:
     def formula(s: Scalar) -> str:
         if s.kind != "f":
             return s.a
-        return f"{_float_rounding(s.helpers, kind, s.loop[0])}({s.a})"
+        return _float_rounding(s, kind)
     return formula
 
 
@@ -313,20 +310,20 @@ def _reciprocal(s: Scalar) -> str:
 
 def _floordiv(s: Scalar) -> str:
     if s.kind == "f":
-        return f"{_float_divmod(s.helpers, 'floordiv', s.loop[0])}({s.a}, {s.b})"
+        return _float_floordiv(s)
     return f"({s.a} // {s.b} if {s.b} != 0 else {s.lit(0)})"
 
 
 def _mod(s: Scalar) -> str:
     if s.kind == "f":
-        return f"{_float_divmod(s.helpers, 'mod', s.loop[0])}({s.a}, {s.b})"
+        return _float_mod(s)
     return f"({s.a} % {s.b} if {s.b} != 0 else {s.lit(0)})"
 
 
 def _power(s: Scalar) -> str:
     if s.kind == "f":
         return f"({s.a} ** {s.b})"
-    return f"{_int_power(s.helpers, s.loop[0])}({s.a}, {s.b})"
+    return _int_power(s)
 
 
 def _maximum(s: Scalar) -> str:
@@ -349,10 +346,9 @@ def _compare(symbol: str) -> Callable[[Scalar], str]:
     def formula(s: Scalar) -> str:
         a_t, b_t = s.loop
         if a_t != b_t:  # NumPy 2 compares uint64 with int64 exactly
-            fn = _mixed_compare(s.helpers)
             if a_t.kind == "u":
-                return f"({fn}({s.a}, {s.b}) {symbol} 0)"
-            return f"(0 {symbol} {fn}({s.b}, {s.a}))"
+                return _MIXED[symbol].format(a=s.bind(s.a), b=s.bind(s.b))
+            return _MIXED[_MIRROR[symbol]].format(a=s.bind(s.b), b=s.bind(s.a))
         return f"({s.a} {symbol} {s.b})"
     return formula
 

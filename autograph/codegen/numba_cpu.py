@@ -1071,13 +1071,12 @@ def _emit_matmul(p: _Program, node: Node) -> None:
     out = node.outputs[0]
     at, bt, ot = a.type, b.type, out.type
     name = p.name(out)
-    k = at.shape[-1]
-    if ot.size == 0 or k == 0:
-        _emit_zeros(p, out, node)
-        return
     t = ot.dtype
     if node.op is Op.DOT and (at.ndim == 0 or bt.ndim == 0):
         _emit_scaled(p, node)
+        return
+    if ot.size == 0 or at.shape[-1] == 0:
+        _emit_zeros(p, out, node)
         return
     blas = t.kind in "fc"
     if blas and at.ndim <= 2 and bt.ndim <= 2:

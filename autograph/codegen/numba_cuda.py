@@ -227,7 +227,6 @@ class _Generator:
         self.vals: dict[Value, _Val] = {}
         self.kernels: dict[ck.Kernel, str] = {}
         self.kernel_specs: dict[str, tuple[ArgSpec, ...]] = {}
-        self.helpers = ck.Helpers()
         self.constants: list[np.ndarray] = []
         self.scalar_constants: dict[tuple, int] = {}
 
@@ -344,8 +343,6 @@ class _Generator:
                  "from autograph.codegen import cuda_runtime as rt", ""]
         lines += _constant_lines(self.constants)
         text = "\n".join(lines) + "\n"
-        for helper in self.helpers.texts.values():
-            text += "\n" + helper
         for kernel, name in self.kernels.items():
             text += "\n" + kernel.render(name)
         signature = ", ".join(params)
@@ -389,6 +386,7 @@ def emit_elementwise(gen: _Generator, nodes: list[Node]) -> None:
     reads: dict[Value, str] = {}
     body: list[str] = []
     temps: list[str] = []
+    counter = [0]
     for node in nodes:
         loop = _loop_dtypes(node)
         args = []
@@ -406,7 +404,9 @@ def emit_elementwise(gen: _Generator, nodes: list[Node]) -> None:
                             f"{params.read(v, ck.broadcast_indices(v.type.shape, names))}")
             args.append(ck.convert(reads[v], v.type.dtype, dtype))
         dtype = node.outputs[0].type.dtype
-        formula = ck.SCALAR[node.op](ck.Scalar(args, loop, dtype, gen.helpers, node.attrs))
+        scalar = ck.Scalar(args, loop, dtype, node.attrs, counter=counter)
+        formula = ck.SCALAR[node.op](scalar)
+        body += scalar.pre
         text = formula if node.op is Op.CAST else ck.wrap(formula, dtype)
         temp = f"e{len(temps)}"
         temps.append(temp)
