@@ -29,6 +29,8 @@ import numpy as np
 
 from autograph import conversion, ir, staging
 from autograph.errors import AutographError
+from autograph.ir.types import DTYPE_NAMES
+from autograph.staging import context as _context
 from autograph.staging import tracing
 
 BACKENDS = ("cpu", "cuda", "python")
@@ -99,11 +101,7 @@ class Specialization:
         outputs = trace.output_leaves
         self.single_array = (trace.output_tree.kind == "leaf" and outputs[0][0] == "out"
                              and graph.outputs[0].type.ndim > 0)
-        self.fast_suffix = None  # inputs after the positional arrays on the fast path
-        # The compiled function itself, when the fast path may skip the program's input
-        # checks: no 0-d inputs (those are converted to scalars), exact dtypes (checked
-        # when the fast path is set up).
-        self.raw = getattr(program, "function", None) if not self.scalar_inputs else None
+        self.raw = getattr(program, "function", None)
 
     @property
     def source(self) -> str:
@@ -122,29 +120,58 @@ class Specialization:
     def call_bound(self, bound: inspect.BoundArguments):
         return self._run(self.trace.flat_inputs(bound))
 
-    def prepare_fast(self, n_args: int, bound: inspect.BoundArguments) -> bool:
-        """Sets up calls with `n_args` positional arrays; False if this plan cannot."""
-        inputs = self.trace.inputs
-        if [(s.param, s.leaf) for s in inputs[:n_args]] != [(i, None) for i in range(n_args)]:
-            return False
-        flat = self.trace.flat_inputs(bound)
-        self.fast_suffix = tuple(flat[n_args:])
-        self.fast_scalar = any(i < n_args for i in self.scalar_inputs)
-        if any(getattr(v, "dtype", None) != p.type.dtype or not isinstance(v, np.ndarray)
-               for v, p in zip(flat, self.graph.inputs)):
-            self.raw = None
-        return True
 
-    def call_fast(self, args: tuple):
+class _FastPlan:
+    """Calls of one specialisation with positional arguments only, without binding them.
+
+    Graph inputs are the traced positional arguments (`positions`, None: all of them, in
+    order) followed by a fixed `suffix` (traced defaults, captured arrays). When every
+    input already has its exact dtype and no 0-d array needs to become a scalar, the
+    compiled function is called directly, skipping the program's input checks: the fast
+    key guarantees the shapes and dtypes it was compiled for.
+    """
+
+    __slots__ = ("spec", "positions", "suffix", "raw", "needs_scalars")
+
+    def __init__(self, spec: Specialization, positions, suffix, raw, needs_scalars):
+        self.spec, self.positions, self.suffix = spec, positions, suffix
+        self.raw, self.needs_scalars = raw, needs_scalars
+
+    @classmethod
+    def make(cls, spec: Specialization, n_args: int, bound: inspect.BoundArguments):
+        """The plan for `n_args` positional arguments, or None if they cannot use one."""
+        inputs = spec.trace.inputs
+        head = [s for s in inputs if s.param < n_args]
+        if any(s.leaf is not None for s in head) or inputs[:len(head)] != head:
+            return None
+        positions = [s.param for s in head]
+        positions = None if positions == list(range(n_args)) else tuple(positions)
+        flat = spec.trace.flat_inputs(bound)
+        exact = all(_exact_input(v, p.type) for v, p in zip(flat, spec.graph.inputs))
+        raw = spec.raw if exact and not spec.scalar_inputs else None
+        return cls(spec, positions, tuple(flat[len(head):]), raw, bool(spec.scalar_inputs))
+
+    def __call__(self, args: tuple):
+        if self.positions is not None:
+            args = [args[i] for i in self.positions]
+        if self.needs_scalars:
+            return self.spec._run([*args, *self.suffix])
         if self.raw is not None:
-            outputs = self.raw(*args, *self.fast_suffix)
-        elif self.fast_scalar:
-            return self._run([*args, *self.fast_suffix])
+            outputs = self.raw(*args, *self.suffix)
         else:
-            outputs = self.program(*args, *self.fast_suffix)
-        if self.single_array:
+            outputs = self.spec.program(*args, *self.suffix)
+        if self.spec.single_array:
             return outputs[0]
-        return self.trace.build_outputs(outputs)
+        return self.spec.trace.build_outputs(outputs)
+
+
+def _exact_input(value, ttype) -> bool:
+    if ttype.weak:
+        return type(value) in (int, float) and ttype.dtype in (np.int64, np.float64)
+    return type(value) is np.ndarray and value.dtype == ttype.dtype
+
+
+_FAST_SCALARS = (int, float, complex)
 
 
 class Lowered:
@@ -197,8 +224,14 @@ class ConvertedFunction:
         self._fast: dict = {}
         self._lock = threading.RLock()
         self._history: list[tuple[str, str]] = []
-        self._max_fast_args = sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
-                                  and p.name not in self._static for p in params.values())
+        self._positional = [p.name for p in params.values()
+                            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        self._max_fast_args = len(self._positional)
+        self._static_positions = self._positions_of(self._static)
+        self._mixed = False  # some fast keys hold non-arrays: skip the all-arrays attempt
+
+    def _positions_of(self, names) -> frozenset:
+        return frozenset(i for i, n in enumerate(self._positional) if n in names)
 
     # -- the converted Python function --------------------------------------------------
 
@@ -221,29 +254,55 @@ class ConvertedFunction:
     # -- calls ----------------------------------------------------------------------------
 
     def __call__(self, *args, **kwargs):
-        if staging.is_tracing():  # called from a function being traced: inline it
+        if _context.active_traces and staging.is_tracing():  # called while tracing: inline
             return self.python_function(*args, **kwargs)
         if not kwargs:
-            try:
-                key = tuple([(a.shape, a.dtype) for a in args])
-            except AttributeError:
-                pass
+            if self._static_positions or self._mixed:
+                key = self._fast_key(args)
             else:
-                spec = self._fast.get(key)
-                if spec is not None:
-                    return spec.call_fast(args)
+                try:
+                    key = tuple([(a.shape, a.dtype) for a in args])
+                except AttributeError:
+                    key = self._fast_key(args)
+            plan = self._fast.get(key)
+            if plan is not None:
+                return plan(args)
         return self._call_slow(args, kwargs)
+
+    def _fast_key(self, args):
+        """The fast-path key of positional arguments, or None if they need binding."""
+        if len(args) > self._max_fast_args:
+            return None
+        static = self._static_positions
+        key = []
+        for i, a in enumerate(args):
+            kind = type(a)
+            if i in static:
+                key.append(tracing.static_key(a))
+            elif kind is np.ndarray:
+                if a.dtype not in DTYPE_NAMES:
+                    return None
+                key.append((a.shape, a.dtype))
+            elif kind in _FAST_SCALARS:
+                key.append(kind)
+            elif tracing.is_plain_static(a):
+                key.append(tracing.static_key(a))
+            else:
+                return None
+        return tuple(key)
 
     def _call_slow(self, args, kwargs):
         bound = tracing.bind(self._signature, args, kwargs)
         spec = self._cache.get(tracing.signature_key(bound, self._static | self._auto_static))
         if spec is None:
             spec = self._specialize(args, kwargs, bound)
-        if (not kwargs and len(args) <= self._max_fast_args
-                and all(type(a) is np.ndarray for a in args)):
-            with self._lock:
-                if spec.fast_suffix is not None or spec.prepare_fast(len(args), bound):
-                    self._fast[tuple([(a.shape, a.dtype) for a in args])] = spec
+        if not kwargs:
+            key = self._fast_key(args)
+            if key is not None and key not in self._fast:
+                plan = _FastPlan.make(spec, len(args), bound)
+                if plan is not None:
+                    self._fast[key] = plan
+                    self._mixed = self._mixed or any(type(a) is not np.ndarray for a in args)
         return spec.call_bound(bound)
 
     def _specialize(self, args, kwargs, bound) -> Specialization:
@@ -264,6 +323,7 @@ class ConvertedFunction:
                     if not new or not new <= set(bound.arguments):
                         raise
                     self._auto_static = self._auto_static | new
+                    self._static_positions = self._positions_of(self._static | self._auto_static)
                     static = self._static | self._auto_static
                     names = ", ".join(f"`{n}`" for n in sorted(new))
                     reason = f"{names} made static: {error.reason}"

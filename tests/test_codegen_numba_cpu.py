@@ -106,6 +106,7 @@ def finish(b: Builder, outputs: list) -> tuple:
 
 # ---- elementwise ----------------------------------------------------------------------------
 
+MAIN_DTYPES = (F32, F64, I32, I64, BOOL)
 UNARY_DTYPES = [F32, F64, I32, I64, BOOL, U8, I8, U64, C128]
 UNARY_OPS = sorted(irops.UNARY - {Op.CAST}, key=lambda op: op.value)
 
@@ -115,9 +116,10 @@ def unary_graph(dt: np.dtype):
     x = b.add_input(TensorType((2, 3), dt), "x")
     s = b.add_input(TensorType((), dt), "s")
     e = b.add_input(TensorType((0, 2), dt), "e")
+    variants = [(x, "2-d"), (s, "0-d")] + [(e, "empty")] * (dt in MAIN_DTYPES)
     outputs = []
     for op in UNARY_OPS:
-        for operand, where in ((x, "2-d"), (s, "0-d"), (e, "empty")):
+        for operand, where in variants:
             v = try_emit(b, op, [operand])
             if v is not None:
                 outputs.append((v, f"{op} {where}"))
@@ -145,7 +147,7 @@ def _dtype_label(dt) -> str:
 
 
 def _type(dt, shape):
-    if dt in (int, float, bool, complex):
+    if not isinstance(dt, np.dtype):
         return TensorType.scalar(np.dtype({int: np.int64, float: np.float64, bool: np.bool_,
                                            complex: np.complex128}[dt]), weak=dt is not bool)
     return TensorType(shape, dt)
@@ -160,10 +162,12 @@ def binary_graph(da, db):
     b0 = b.add_input(_type(db, ()), "b0")
     ae = b.add_input(_type(da, (0, 3)), "ae")
     be = b.add_input(_type(db, (3,)), "be")
+    variants = [((a2, b2), "2-d broadcast"), ((a0, b0), "0-d")]
+    if da == db or not isinstance(db, np.dtype):
+        variants += [((ae, be), "empty"), ((b2, a0), "array, scalar")]
     outputs = []
     for op in BINARY_OPS:
-        for (x, y), where in (((a2, b2), "2-d broadcast"), ((a0, b0), "0-d"),
-                              ((ae, be), "empty"), ((b2, a0), "array, scalar")):
+        for (x, y), where in variants:
             if op is Op.POW and y.type.dtype.kind == "i":
                 # NumPy refuses negative integer exponents; compute x ** |y|.
                 y = try_emit(b, Op.ABS, [y])
@@ -331,6 +335,8 @@ def linalg_graph(da, db):
     b = Builder(f"linalg_{da.name}_{db.name}")
     outputs = []
     for op, cases in ((Op.MATMUL, MATMUL_CASES), (Op.DOT, DOT_CASES)):
+        if da != db:  # mixed dtypes: the conversions, on a few shapes
+            cases = cases[:1] + cases[4:5]
         for k, (sa, sb) in enumerate(cases):
             x = b.add_input(TensorType(sa, da), f"{op}{k}a")
             y = b.add_input(TensorType(sb, db), f"{op}{k}b")
@@ -464,7 +470,7 @@ def index_graph():
         ((("slice", 1, 3, None), ("int", -1)), v, []),
         ((("dyn", 0), ("dyn", 1)), v, [k, m]),
         ((("array", 0), ("int", 2)), b.emit(Op.CONSTANT, [], value=7), [rows]),
-        ((full, ("array", 0)), b.emit(Op.RESHAPE, [v], shape=(1, 6, 1)), [grid]),
+        ((full, ("array", 0)), b.emit(Op.RESHAPE, [v], shape=(1, 1, 1, 1, 6)), [grid]),
     ]
     for index, value, dyn in sets:
         outputs.append((b.emit(Op.SET_INDEX, [x, value] + dyn, index=index),
@@ -494,8 +500,8 @@ def collatz_graph():
     b = Builder("collatz")
     n0 = b.add_input(TensorType((), I64), "n")
     c0 = b.emit(Op.CONSTANT, [], value=np.array(0, np.int64))
+    one = b.emit(Op.CONSTANT, [], value=1)  # captured by the regions below
     n, c = b.open_region([n0.type, c0.type], ["n", "steps"])
-    one = b.emit(Op.CONSTANT, [], value=1)
     go = b.emit(Op.NE, [n, one])
     cond = b.close_region([go])
     n, c = b.open_region([n0.type, c0.type], ["n", "steps"])
@@ -535,7 +541,7 @@ def loops_graph():
                                   ["i", "acc", "count"])
     # if flag: acc = acc + scale * i  else: acc = acc - x   (captures x, scale, flag)
     b.open_region([])
-    t = b.emit(Op.ADD, [acc, b.emit(Op.MUL, [scale, i])])
+    t = b.emit(Op.ADD, [acc, b.emit(Op.MUL, [scale, b.emit(Op.CAST, [i], dtype=F32)])])
     then = b.close_region([t])
     b.open_region([])
     e = b.emit(Op.SUB, [acc, x])

@@ -20,7 +20,7 @@ import ast
 import hashlib
 import linecache
 
-from hypothesis import HealthCheck, given, note, settings
+from hypothesis import HealthCheck, Phase, given, note, settings
 from hypothesis import strategies as st
 
 import autograph
@@ -220,6 +220,79 @@ def _run(fn, args):
         return None, e
 
 
+def mismatch(source: str, inputs) -> tuple[str, str] | None:
+    """(kind, description) of how the converted program differs from the original on
+    `inputs`, or None; `kind` is "conversion <error type>" or "behaviour"."""
+    original = load_program(source)
+    try:
+        converted = autograph.to_function(original)
+    except Exception as e:  # noqa: BLE001 - a converter crash is a finding too
+        return f"conversion {type(e).__name__}", f"conversion failed: {type(e).__name__}: {e}"
+    for args in inputs:
+        want, want_exc = _run(original, args)
+        got, got_exc = _run(converted, args)
+        if want_exc is not None:
+            if type(got_exc) is not type(want_exc):
+                return "behaviour", f"on {args}: expected {want_exc!r}, got {got_exc!r} / {got!r}"
+        elif got_exc is not None:
+            return "behaviour", f"on {args}: expected {want!r}, got {got_exc!r}"
+        elif type(got) is not type(want) or got != want:
+            return "behaviour", f"on {args}: expected {want!r}, got {got!r}"
+    return None
+
+
+def reduce_program(source: str, fails, budget: int = 300) -> str:
+    """Deletes statements one at a time while `fails(source)` stays true.
+
+    Hypothesis' shrinker is far too slow here (every step converts a program), so failing
+    examples are reported unshrunk and reduced by this greedy pass instead. The variables'
+    first assignments, the loop counters (`c_k = 0`, `c_k += 1`) and the final return are
+    kept, so every reduced program still defines its variables, terminates and returns them.
+    """
+    changed = True
+    while changed and budget > 0:
+        changed = False
+        k = 0
+        while budget > 0:
+            candidate = _without_statement(source, k)
+            if candidate is None:
+                break
+            budget -= 1
+            if fails(candidate):
+                source, changed = candidate, True  # slot k now holds the next statement
+            else:
+                k += 1
+    return source
+
+
+def _without_statement(source: str, k: int) -> str | None:
+    """`source` without its k-th deletable statement (outermost first), or None."""
+    tree = ast.parse(source)
+    slots = [
+        (body, index)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.stmt)
+        for body in (getattr(node, "body", None), getattr(node, "orelse", None))
+        if isinstance(body, list)
+        for index, stmt in enumerate(body)
+        if not isinstance(stmt, ast.Pass)
+        and not _is_counter(stmt)
+        and not (isinstance(node, ast.FunctionDef) and (index < len(VARIABLES) or index == len(body) - 1))
+    ]
+    if k >= len(slots):
+        return None
+    body, index = slots[k]
+    del body[index]
+    if not body:
+        body.append(ast.Pass())
+    return ast.unparse(tree) + "\n"
+
+
+def _is_counter(stmt) -> bool:
+    target = getattr(stmt, "target", None) or (getattr(stmt, "targets", None) or [None])[0]
+    return isinstance(target, ast.Name) and target.id.startswith("c_")
+
+
 small_ints = st.integers(-10, 10)
 
 
@@ -227,22 +300,23 @@ small_ints = st.integers(-10, 10)
     max_examples=150,
     deadline=None,
     derandomize=True,
+    # No shrinking: each step would convert a program, which takes minutes in all;
+    # `reduce_program` makes the reported example small instead.
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 @given(source=programs(), inputs=st.lists(st.tuples(small_ints, small_ints), min_size=3, max_size=4))
 def test_random_program_matches_original(source, inputs):
-    note(source)
     assert_loops_bounded(source)
-    original = load_program(source)
-    converted = autograph.to_function(original)
-    for args in [(0, 0), *inputs]:
-        want, want_exc = _run(original, args)
-        got, got_exc = _run(converted, args)
-        if want_exc is not None:
-            assert type(got_exc) is type(want_exc), (args, want_exc, got_exc, got)
-        else:
-            assert got_exc is None, (args, want, got_exc)
-            assert type(got) is type(want) and got == want, (args, want, got)
+    inputs = [(0, 0), *inputs]
+    problem = mismatch(source, inputs)
+    if problem is not None:
+        kind, description = problem
+        reduced = reduce_program(source, lambda s: (mismatch(s, inputs) or ("",))[0] == kind)
+        note(f"generated program:\n{source}")
+        raise AssertionError(
+            f"{description}\n\nreduced program ({mismatch(reduced, inputs)[1]}):\n{reduced}"
+        )
 
 
 def test_generated_source_is_found_through_linecache():
@@ -253,3 +327,34 @@ def test_generated_source_is_found_through_linecache():
     fn = load_program(source)
     assert inspect.getsource(fn) == source
     assert autograph.to_source(fn) != source
+
+
+def test_reduce_program_keeps_the_failure_and_the_loop_counters():
+    source = (
+        "def generated(a, b):\n"
+        "    x = 1\n"
+        "    y = 2\n"
+        "    z = 3\n"
+        "    w = 4\n"
+        "    c_0 = 0\n"
+        "    while x < 5 and c_0 < 20:\n"
+        "        c_0 += 1\n"
+        "        y = 3\n"
+        "        if a:\n"
+        "            z = 7\n"
+        "        x += 1\n"
+        "    return x, y\n"
+    )
+    reduced = reduce_program(source, lambda s: "z = 7" in s)
+    assert reduced == (
+        "def generated(a, b):\n"
+        "    x = 1\n"
+        "    y = 2\n"
+        "    z = 3\n"
+        "    c_0 = 0\n"
+        "    while x < 5 and c_0 < 20:\n"
+        "        c_0 += 1\n"
+        "        if a:\n"
+        "            z = 7\n"
+        "    return (x, y)\n"
+    )

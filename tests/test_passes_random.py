@@ -155,10 +155,9 @@ class _Generator:
         inner.append(self.emit(Op.CAST, [params[0]], dtype=np.dtype(F64)))
         inner = self.steps(inner, depth + 1, self.draw(st.integers(1, 4)))
         body = self.b.close_region(self.region_results(inner, types))
-        stop = self.draw(st.sampled_from([0, 1, 3, None]))
-        bounds = [self.emit(Op.CONSTANT, [], value=0),
-                  self.b.graph.inputs[3] if stop is None else self.emit(Op.CONSTANT, [], value=stop),
-                  self.emit(Op.CONSTANT, [], value=1)]
+        stop = self.draw(st.sampled_from([0, 1, 3, None]))  # None: the input n
+        stop = self.b.graph.inputs[3] if stop is None else self.emit(Op.CONSTANT, [], value=stop)
+        bounds = [self.emit(Op.CONSTANT, [], value=0), stop, self.emit(Op.CONSTANT, [], value=1)]
         outs = self.emit(Op.FOR, bounds + carried, regions=[body])
         return outs[0] if isinstance(outs, tuple) else outs
 

@@ -142,6 +142,7 @@ class Scalar:
     attrs: dict
     pre: list[str] = dataclasses.field(default_factory=list)
     counter: list[int] = dataclasses.field(default_factory=lambda: [0])
+    prefix: str = ""  # of temporaries' names (formulas run in the host driver use one)
 
     @property
     def a(self) -> str:
@@ -160,7 +161,7 @@ class Scalar:
 
     def temp(self) -> str:
         self.counter[0] += 1
-        return f"h{self.counter[0] - 1}"
+        return f"{self.prefix}h{self.counter[0] - 1}"
 
     def bind(self, text: str) -> str:
         """A name holding `text` (itself when it is a name already)."""
@@ -580,17 +581,17 @@ def arg_better(op: Op, dtype: np.dtype, v: str, k: str, best: str, best_k: str) 
             f"({best} == {best} and ({v} {cmp} {best} or ({v} == {best} and {k} < {best_k}))))")
 
 
-def tree_lines(block: int, step: Callable[[str, str], list[str]]) -> list[str]:
-    """The shared-memory tree over `block` threads: `step(tid, partner)` lines per level."""
-    lines = []
-    half = block // 2
-    while half >= 1:
-        lines.append("cuda.syncthreads()")
-        lines.append(f"if tid < {half}:")
-        lines += ["    " + line for line in step("tid", f"tid + {half}")]
-        half //= 2
-    lines.append("cuda.syncthreads()")
-    return lines
+def tree_lines(block: int, step: Callable[[str], list[str]]) -> list[str]:
+    """The shared-memory tree over `block` threads: at each level thread `tid` below the
+    half `h` folds in the value of thread `o = tid + h` (`step("o")` lines)."""
+    return [f"h = {block // 2}",
+            "while h > 0:",
+            "    cuda.syncthreads()",
+            "    if tid < h:",
+            "        o = tid + h",
+            *["        " + line for line in step("o")],
+            "    h //= 2",
+            "cuda.syncthreads()"]
 
 
 # Reductions with fewer values than this per output run one thread per output; so do
@@ -651,15 +652,15 @@ def fold_lines(op: Op, in_dtype: np.dtype, fold: Reducer | None, value: str, k: 
     return [f"acc = {fold.combine('acc', value)}"]
 
 
-def tree_step(op: Op, in_dtype: np.dtype, fold: Reducer | None) -> Callable[[str, str],
+def tree_step(op: Op, in_dtype: np.dtype, fold: Reducer | None) -> Callable[[str],
                                                                               list[str]]:
     if fold is None:
-        def step(me: str, other: str) -> list[str]:
-            better = arg_better(op, in_dtype, f"sv[{other}]", f"si[{other}]", "sv[tid]",
-                                "si[tid]")
-            return [f"if {better}:", f"    sv[tid] = sv[{other}]", f"    si[tid] = si[{other}]"]
+        def step(other: str) -> list[str]:
+            return [f"v = sv[{other}]", f"k = si[{other}]",
+                    f"if {arg_better(op, in_dtype, 'v', 'k', 'sv[tid]', 'si[tid]')}:",
+                    "    sv[tid] = v", "    si[tid] = k"]
         return step
-    return lambda me, other: [f"sv[tid] = {fold.combine('sv[tid]', f'sv[{other}]')}"]
+    return lambda other: [f"sv[tid] = {fold.combine('sv[tid]', f'sv[{other}]')}"]
 
 
 def shared_lines(block: int, acc: np.dtype, arg: bool) -> list[str]:

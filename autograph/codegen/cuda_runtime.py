@@ -169,7 +169,17 @@ class DeviceConstants:
 
 
 def is_device_array(value) -> bool:
-    return hasattr(value, "__cuda_array_interface__")
+    """A numba device array (real or simulated) or anything exporting
+    `__cuda_array_interface__` (CuPy arrays, PyTorch CUDA tensors)."""
+    return bool(getattr(value, "__cuda_ndarray__", False)) or hasattr(
+        value, "__cuda_array_interface__")
+
+
+def as_device_array(value):
+    """`value` as a numba device array, without copying."""
+    if getattr(value, "__cuda_ndarray__", False):
+        return value
+    return _cuda().as_cuda_array(value)
 
 
 def prepare_inputs(args, types, names, kinds) -> tuple[list, bool]:
@@ -186,7 +196,7 @@ def prepare_inputs(args, types, names, kinds) -> tuple[list, bool]:
     out = []
     for arg, ttype, name, kind in zip(args, types, names, kinds):
         if is_device_array(arg):
-            array = cuda.as_cuda_array(arg)
+            array = as_device_array(arg)
             if array.dtype != ttype.dtype or tuple(array.shape) not in (ttype.shape, ttype.shape
                                                                          or (1,)):
                 raise AutographError(f"argument {name}: device array of {array.dtype}"
@@ -221,15 +231,19 @@ def finish_outputs(values, types, on_device: bool) -> tuple:
     return tuple(out)
 
 
-def print_values(template, sep, end, weak, *values) -> None:
-    """The staged `print`: each device value is copied back (a synchronising read)."""
+def print_values(template, sep, end, forms, *values) -> None:
+    """The staged `print`: each device value is copied back (a synchronising read).
+
+    `forms` has a letter per value, so that it prints as the interpreter's would: "w" a
+    weak 0-d value (a Python scalar), "s" a strong 0-d value (a NumPy scalar), "a" an array.
+    """
     shown = []
-    for value, is_weak, in zip(values, weak):
+    for value, form in zip(values, forms):
         if is_device_array(value):
             value = value.copy_to_host()
-            if value.shape == (1,) and is_weak is not None:
+            if form != "a":
                 value = value[0]
-        if is_weak:
+        if form == "w":
             value = np.asarray(value).item()
         shown.append(value)
     pieces = [shown[p] if isinstance(p, int) and not isinstance(p, bool) else p

@@ -1049,6 +1049,8 @@ def _strides(shape: Sequence[int]) -> list[int]:
 
 
 def _finish(op: Op, acc: str, acc_dt: np.dtype, out: np.dtype, count: int) -> str:
+    if op is Op.MEAN and count == 0:  # 0 / 0 (Numba raises for complex; NumPy gives nan)
+        return literal(complex(np.nan, np.nan) if out.kind == "c" else np.nan, out)
     if op is Op.MEAN:
         return convert(f"({acc} / {count})", acc_dt, out)
     return convert(acc, acc_dt, out)

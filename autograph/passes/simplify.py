@@ -83,7 +83,8 @@ def _identity_perm(node, x):
 # (op, algebra, rewrite): the table is the documentation and the report's wording.
 RULES: list[tuple[Op, str, Callable]] = [
     (Op.MUL, "x*1 -> x", lambda n, x, k: x if _is(k, 1) else None),
-    (Op.ADD, "x+0 -> x", lambda n, x, k: x if _is(k, 0) else None),  # -0.0+0 is +0.0 (== -0.0), as XLA
+    # -0.0 + 0 is +0.0, which compares equal to -0.0; XLA's simplifier takes it too
+    (Op.ADD, "x+0 -> x", lambda n, x, k: x if _is(k, 0) else None),
     (Op.SUB, "x-0 -> x", lambda n, x, k: x if _is(k, 0) else None),
     (Op.TRUEDIV, "x/1 -> x", lambda n, x, k: x if _is(k, 1) else None),
     (Op.NEG, "--x -> x", _double_negation),

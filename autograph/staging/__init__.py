@@ -18,6 +18,7 @@ NumPy only.
 from __future__ import annotations
 
 from autograph.errors import StagingError
+from autograph.staging import context
 from autograph.staging.builtins import call_builtin
 from autograph.staging.concrete import NeedsStaticArgument
 from autograph.staging.context import current, set_origin_resolver
@@ -36,7 +37,7 @@ def is_tensor(value) -> bool:
 
 def is_tracing() -> bool:
     """Whether a trace is being recorded on this thread."""
-    return current() is not None
+    return context.active_traces > 0 and current() is not None
 
 
 __all__ = [

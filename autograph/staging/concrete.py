@@ -30,15 +30,19 @@ def describe(tensor) -> str:
     return f"a traced {tensor.type} value"
 
 
-def fail(tensor, what: str, hint: str = ""):
-    """Raises the error for needing `tensor`'s concrete value in `what` (never returns)."""
+def fail(tensor, what: str, hint: str = "", needed: str | None = None):
+    """Raises the error for needing `tensor`'s concrete value in `what` (never returns).
+
+    `needed` says shortly what is needed ("an integer"), for the retrace reason.
+    """
     origin = context.user_origin(3)
     sources = tensor._sources
     if sources:
-        where = ""
+        reason = f"{needed or what} needs a concrete value"
         if origin is not None:
-            where = f" (`{origin.source_line.strip()}`, line {origin.lineno})"
-        raise NeedsStaticArgument(sources, f"{what} needs a concrete value{where}", origin)
+            reason = (f"{needed or 'a concrete value'} is needed at line {origin.lineno}: "
+                      f"`{origin.source_line.strip()}`")
+        raise NeedsStaticArgument(sources, reason, origin)
     message = (f"{what} needs a concrete value, but this is {describe(tensor)}, known only "
                f"when the compiled function runs")
     if hint:

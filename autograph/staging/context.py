@@ -31,6 +31,9 @@ from autograph.ir.types import TensorType
 
 _resolver: Callable | None = None
 _local = threading.local()
+# How many traces are being recorded in all threads: lets `is_tracing` answer "no" (the
+# common case, on every call of a compiled function) without a thread-local lookup.
+active_traces = 0
 
 
 def set_origin_resolver(fn: Callable | None) -> None:
@@ -105,11 +108,15 @@ class TraceContext:
     # -- activation ---------------------------------------------------------------------
 
     def __enter__(self) -> TraceContext:
+        global active_traces
         self._outer = getattr(_local, "ctx", None)
         _local.ctx = self
+        active_traces += 1
         return self
 
     def __exit__(self, *exc_info) -> None:
+        global active_traces
+        active_traces -= 1
         _local.ctx = self._outer
 
     @property

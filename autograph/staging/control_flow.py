@@ -144,8 +144,7 @@ def logical_not(value):
     """`not value`: a (weak) bool, as Python's `not` gives a bool."""
     v, sources = truth(value, "the operand of `not`")
     ctx = context.require()
-    result = Tensor(ctx.emit(Op.LOGICAL_NOT, [v]), sources, None, ctx)
-    return result
+    return cast(Tensor(ctx.emit(Op.LOGICAL_NOT, [v]), sources, None, ctx), np.bool_, weak=True)
 
 
 def assert_(condition, message=None):

@@ -54,8 +54,8 @@ def translate(tensor: Tensor, key, ctx):
     key = _expand_masks(key)
     if sum(k is Ellipsis for k in key) > 1:
         raise IndexError("an index can only have a single ellipsis ('...')")
-    if Ellipsis in key:
-        at = next(i for i, k in enumerate(key) if k is Ellipsis)
+    at = next((i for i, k in enumerate(key) if k is Ellipsis), None)
+    if at is not None:
         fill = tensor.ndim - sum(_consumes(k) for k in key)
         key[at:at + 1] = [slice(None)] * max(fill, 0)
     entries, dynamic = [], []
@@ -70,7 +70,8 @@ def translate(tensor: Tensor, key, ctx):
                 if isinstance(part, Tensor):
                     concrete.fail(part, "a slice bound",
                                   "slices need static bounds; index with an integer array "
-                                  "(x[i + np.arange(3)]) or restructure the loop")
+                                  "(x[i + np.arange(3)]) or restructure the loop",
+                                  needed="a static slice bound")
                 if part is not None and not _is_int(part):
                     raise TypeError("slice indices must be integers or None or have an "
                                     "__index__ method")

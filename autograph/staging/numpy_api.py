@@ -57,7 +57,7 @@ def _defaults(name: str, **given) -> None:
 def static_int(value, what: str) -> int:
     """A Python int from `value`; a tensor here needs a concrete value."""
     if isinstance(value, Tensor):
-        concrete.fail(value, what)
+        concrete.fail(value, what, needed=what)
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
         try:
             return int(value.__index__())
@@ -470,7 +470,7 @@ def full(shape, fill_value, dtype=None, order="C", **kw):
 
 def _static_number(value, what):
     if isinstance(value, Tensor):
-        concrete.fail(value, what)
+        concrete.fail(value, what, needed=what)
     return _fill_value(value)
 
 

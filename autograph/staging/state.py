@@ -190,7 +190,7 @@ class BranchMerge:
             return pytrees.unflatten(treedef, out)
         return UndefinedAfterStaging(
             name, f"{label} is defined in only one branch of {self.where} at line {self.line} "
-                  f"and used after it")
+                  f"and used after it", self.origin)
 
     def _merge_leaf(self, label, a, b):
         if not isinstance(a, Tensor) and not isinstance(b, Tensor) and same_static(a, b):
@@ -376,7 +376,7 @@ class LoopCarry:
             if not is_undefined(value):
                 var.leaves = [UndefinedAfterStaging(
                     var.name, f"{label} must be defined before the loop at line {self.line} to "
-                              f"be used after it")]
+                              f"be used after it", self.origin)]
             return []
         if var.kind == "urv":
             if isinstance(value, UndefinedReturnValue) or value is None:

@@ -145,11 +145,12 @@ class Tensor:
     def __bool__(self):
         concrete.fail(self, "bool() of a tensor (an `if`, `and`, `or` or `in` that the "
                             "converter did not see, e.g. in a comprehension or an unconverted "
-                            "helper)", "use np.where, or move the test into converted code")
+                            "helper)", "use np.where, or move the test into converted code",
+                      needed="a Python bool")
 
     def __index__(self):
         concrete.fail(self, "using a tensor as a Python integer (a shape, a list index, "
-                            "range() bounds outside converted code)")
+                            "range() bounds outside converted code)", needed="an integer")
 
     def __int__(self):
         concrete.fail(self, "int() outside converted code")

@@ -56,6 +56,13 @@ def static_key(value):
     return ("s", type(value), value)
 
 
+def is_plain_static(value) -> bool:
+    """Whether `value` is static as an argument, by kind alone: not an array, not a Python
+    int/float/complex, not a container (those are traced or traced inside)."""
+    return not (_is_traceable_array(value) or type(value) in _WEAK_TYPES or _is_container(value)
+                or isinstance(value, np.ndarray))
+
+
 def _leaf_key(value, kind: str):
     if kind == ARRAY:
         return (value.shape, value.dtype)

@@ -15,17 +15,18 @@ from autograph.staging import context
 
 
 class UndefinedAfterStaging(Undefined):
-    __slots__ = ("message",)
+    __slots__ = ("message", "origin")
 
-    def __init__(self, name: str, message: str):
+    def __init__(self, name: str, message: str, origin=None):
         super().__init__(name)
         self.message = message
+        self.origin = origin  # the statement that left the variable undefined
 
     def __repr__(self) -> str:
         return f"UndefinedAfterStaging({self.name!r})"
 
     def error(self) -> StagingError:
-        return StagingError(self.message, context.user_origin())
+        return StagingError(self.message, context.user_origin() or self.origin)
 
     def _fail(self, *args, **kwargs):
         raise self.error()

@@ -1,0 +1,116 @@
+"""W1's first-call latency: trace + optimise + compile, cold and from the disk cache.
+
+Each sample is a fresh interpreter (a child process) so nothing is cached in memory:
+- cold: an empty cache folder (`XDG_CACHE_HOME` of the child), so Numba compiles;
+- warm: a second child on the same folder, as a user's next session: the generated
+  program is found by its text hash and Numba loads its machine code.
+The child imports numpy, numba and autograph before its clock starts (import time is
+reported apart), then times `autograph.convert(mlp)` + `f.lower(*args)` (convert, trace,
+optimise, generate, import) and the first call (Numba compiles or loads, then runs), and
+checks the result against NumPy. Bars: first call < 2 s, warm start < 0.3 s.
+
+    python -m benchmarks.workloads.latency --child BATCH    # what each child runs
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks import peers as peer_tools
+from benchmarks.workloads import common
+
+ROOT = Path(__file__).resolve().parents[2]
+COLD = "first call (empty cache)"
+WARM = "warm start (disk cache, new process)"
+BATCH = 64
+CHILD_TIMEOUT_S = 300
+
+
+def child(batch: int) -> dict:
+    """Runs in the child process: one first call of W1, timed in parts."""
+    start = time.perf_counter()
+    import numba  # noqa: F401
+
+    import autograph
+    from autograph.codegen import numba_cpu  # noqa: F401
+    imported = time.perf_counter()
+
+    from benchmarks.workloads import w1_mlp
+
+    args = w1_mlp.inputs(batch)
+    expected = w1_mlp.mlp(*args)
+    t0 = time.perf_counter()
+    f = autograph.convert(w1_mlp.mlp, backend="cpu")
+    f.lower(*args)
+    t1 = time.perf_counter()
+    out = f(*args)
+    t2 = time.perf_counter()
+    mismatch = common.compare(out, expected, rtol=1e-4, atol=1e-4)
+    return {"import_s": imported - start, "lower_s": t1 - t0, "first_call_s": t2 - t1,
+            "total_s": t2 - t0, "mismatch": mismatch}
+
+
+def run_child(cache_home: str, batch: int) -> dict:
+    """Starts a fresh interpreter on `cache_home`; its report, or raises with its stderr."""
+    env = dict(os.environ, XDG_CACHE_HOME=cache_home)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    proc = subprocess.run([sys.executable, "-m", "benchmarks.workloads.latency", "--child", str(batch)],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=CHILD_TIMEOUT_S)
+    lines = proc.stdout.strip().splitlines()
+    if proc.returncode != 0 or not lines:
+        tail = proc.stderr.strip().splitlines()
+        raise RuntimeError(tail[-1] if tail else f"child exited with {proc.returncode}")
+    report = json.loads(lines[-1])
+    if report["mismatch"]:
+        raise RuntimeError(f"wrong result: {report['mismatch']}")
+    return report
+
+
+class Probe:
+    """Runs cold/warm pairs of children once and serves both systems' samples."""
+
+    def __init__(self, batch: int):
+        self.batch = batch
+        self.reports: dict[str, list[dict]] = {COLD: [], WARM: []}
+        self._ran = False
+
+    def sample(self, name: str, repeats: int) -> list[float]:
+        if not self._ran:
+            self._ran = True
+            for _ in range(repeats):
+                with tempfile.TemporaryDirectory(prefix="autograph-bench-") as home:
+                    self.reports[COLD].append(run_child(home, self.batch))
+                    self.reports[WARM].append(run_child(home, self.batch))
+        return [r["total_s"] for r in self.reports[name]]
+
+    def details(self) -> dict:
+        def median(name, key):
+            values = sorted(r[key] for r in self.reports[name])
+            return values[len(values) // 2] if values else None
+
+        return {name: {key: median(name, key) for key in ("import_s", "lower_s", "first_call_s")}
+                for name in (COLD, WARM)}
+
+
+def cases(size: str, peers: peer_tools.Peers) -> list[common.Case]:
+    probe = Probe(common.scaled(BATCH, size, quick=BATCH, test=1))
+    systems = [common.System(name, common.AUTOGRAPH, check=False,
+                             sample=lambda repeats, name=name: probe.sample(name, repeats))
+               for name in (COLD, WARM)]
+    bars = [common.absolute_bar("first call < 2 s", 2.0, COLD),
+            common.absolute_bar("warm start < 0.3 s", 0.3, WARM)]
+    return [common.Case("latency", f"W1 MLP batch {probe.batch}: convert + first call", (),
+                        systems, calls=1, bars=bars, details=probe.details)]
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--child":
+        print(json.dumps(child(int(sys.argv[2]))))
+    else:
+        sys.exit(__doc__)
