@@ -26,6 +26,7 @@ import io
 import json
 import linecache
 import math
+import os
 import platform
 import statistics
 import sys
@@ -262,6 +263,8 @@ def main(argv=None) -> int:
             "numpy": np.__version__,
             "platform": platform.platform(),
             "processor": platform.processor() or platform.machine(),
+            "cpus": os.cpu_count(),
+            "load_average": os.getloadavg() if hasattr(os, "getloadavg") else None,
         },
         "repeats": repeats,
         "summary": summary,

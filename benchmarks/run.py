@@ -32,6 +32,28 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+THREAD_LIBRARIES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                    "NUMBA_NUM_THREADS")
+
+
+def _set_threads(argv: list[str]) -> None:
+    """`--threads N`: thread pools are sized when their library loads, so the variables
+    are set here, before NumPy (OpenBLAS), Numba, PyTorch or JAX is imported."""
+    for i, arg in enumerate(argv):
+        value = arg.split("=", 1)[1] if arg.startswith("--threads=") else (
+            argv[i + 1] if arg == "--threads" and i + 1 < len(argv) else None)
+        if value is None or not value.isdigit() or int(value) < 1:
+            continue
+        for name in THREAD_LIBRARIES:
+            os.environ[name] = value
+        if value == "1" and "XLA_FLAGS" not in os.environ:
+            os.environ["XLA_FLAGS"] = ("--xla_cpu_multi_thread_eigen=false "
+                                       "intra_op_parallelism_threads=1")
+
+
+if __name__ == "__main__":
+    _set_threads(sys.argv[1:])
+
 import numpy as np  # noqa: E402
 
 from benchmarks import peers as peer_tools  # noqa: E402
@@ -39,8 +61,7 @@ from benchmarks import timing  # noqa: E402
 from benchmarks.workloads import WORKLOADS, common, load  # noqa: E402
 
 DEFAULT_JSON = ROOT / "benchmarks" / "results" / "latest.json"
-THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
-                    "NUMBA_NUM_THREADS", "NUMBA_THREADING_LAYER", "OPENBLAS_CORETYPE",
+THREAD_VARIABLES = (*THREAD_LIBRARIES, "NUMBA_THREADING_LAYER", "OPENBLAS_CORETYPE",
                     "OPENBLAS_L2_SIZE", "XLA_FLAGS", "XDG_CACHE_HOME")
 
 
@@ -197,6 +218,7 @@ def environment(peers: peer_tools.Peers, settings: Settings) -> dict:
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": f"{_cpu_model()}, {cores} cores usable ({os.cpu_count()} online)",
         "platform": platform.platform(),
+        "load average (1, 5, 15 min) at start": _load(),
         "mode": settings.size,
         "repeats": settings.repeats,
         "versions": {"python": platform.python_version(), "numpy": np.__version__,
@@ -206,6 +228,14 @@ def environment(peers: peer_tools.Peers, settings: Settings) -> dict:
         "blas": _blas(),
         "threads": threads,
     }
+
+
+def _load() -> str:
+    """The machine's load average: how shared it was while measuring."""
+    try:
+        return ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    except OSError:
+        return "unknown"
 
 
 def _threading_layer() -> str | None:
@@ -225,6 +255,8 @@ def render_environment(env: dict) -> str:
     lines = [f"- date: {env['date']}", f"- machine: {env['machine']} — {env['platform']}",
              f"- mode: {env['mode']}, {env['repeats']} repeats (medians; samples interleaved "
              f"across systems)",
+             f"- load average (1, 5, 15 min): {env['load average (1, 5, 15 min) at start']} at "
+             f"start, {env.get('load average (1, 5, 15 min) at end', '?')} at end",
              "- versions: " + ", ".join(f"{k} {v}" for k, v in env["versions"].items())]
     if env["peers missing"]:
         lines.append("- peers not importable: " + "; ".join(f"{k} ({v})" for k, v in
@@ -304,6 +336,9 @@ def parse_args(argv):
     parser.add_argument("--repeats", type=int, help="timed samples per system (default 7, quick 3)")
     parser.add_argument("--budget", type=float,
                         help="seconds per system and case before calls/repeats are cut")
+    parser.add_argument("--threads", type=int,
+                        help="set OMP/OPENBLAS/MKL/NUMBA_NUM_THREADS (and XLA's, for 1) to N "
+                             "(default: leave the libraries' own choice)")
     parser.add_argument("--json", type=Path, default=DEFAULT_JSON, help="where to write JSON")
     parser.add_argument("--markdown", type=Path, help="also write the full report here")
     parser.add_argument("--sources", type=Path, help="write autograph's generated programs here")
@@ -333,6 +368,7 @@ def main(argv=None) -> int:
             results.append(result)
             print(render_case(result) + "\n", flush=True)
     env["threads"]["numba threading layer"] = _threading_layer()
+    env["load average (1, 5, 15 min) at end"] = _load()
     env["wall_s"] = time.perf_counter() - started
     summary = render_summary(results)
     print(summary)

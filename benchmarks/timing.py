@@ -36,10 +36,12 @@ class Timing:
 
     @property
     def spread(self) -> float:
-        """Half the range of the samples, relative to the median (0.05 reads "±5%")."""
+        """Half the interquartile range, relative to the median (0.05 reads "±5%"): how
+        far typical samples stray, not swayed by one outlier as the range would be."""
         if len(self.samples) < 2 or self.median == 0:
             return 0.0
-        return (max(self.samples) - min(self.samples)) / 2 / self.median
+        q1, _, q3 = statistics.quantiles(self.samples, n=4, method="inclusive")
+        return (q3 - q1) / 2 / self.median
 
     def to_json(self) -> dict:
         return {"median_s": self.median, "spread": self.spread, "calls": self.calls,

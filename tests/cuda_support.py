@@ -130,3 +130,64 @@ def all_ops_graph(left, right=None, shape=(4, 3)):
     for term in terms[1:]:
         total = b.emit(Op.ADD, [total, term])
     return b.finish([total]), len(terms)
+
+
+I32, I64, F32, F64, BOOL = (np.dtype(n) for n in ("i4", "i8", "f4", "f8", "b1"))
+
+
+def collatz_graph():
+    """steps(n): while n != 1: n = n // 2 if n is even else 3n + 1."""
+    b = Builder("collatz")
+    n0 = b.add_input(TensorType((), I64), "n")
+    c0 = b.emit(Op.CONSTANT, [], value=np.array(0, np.int64))
+    one = b.emit(Op.CONSTANT, [], value=1)
+    n, c = b.open_region([n0.type, c0.type], ["n", "steps"])
+    cond = b.close_region([b.emit(Op.NE, [n, one])])
+    n, c = b.open_region([n0.type, c0.type], ["n", "steps"])
+    two = b.emit(Op.CONSTANT, [], value=2)
+    even = b.emit(Op.EQ, [b.emit(Op.MOD, [n, two]), b.emit(Op.CONSTANT, [], value=0)])
+    b.open_region([])
+    then = b.close_region([b.emit(Op.FLOORDIV, [n, two])])
+    b.open_region([])
+    up = b.emit(Op.ADD, [b.emit(Op.MUL, [n, b.emit(Op.CONSTANT, [], value=3)]), one])
+    orelse = b.close_region([up])
+    nxt = b.emit(Op.COND, [even], regions=[then, orelse])
+    body = b.close_region([nxt, b.emit(Op.ADD, [c, one])])
+    _, steps = b.emit(Op.WHILE, [n0, c0], regions=[cond, body])
+    return b.finish([steps])
+
+
+def loops_graph():
+    """FOR with a negative step carrying an array, a COND inside capturing outer values,
+    a WHILE inside the FOR, the index cast and used in a kernel, and i32 bounds."""
+    b = Builder("loops")
+    x = b.add_input(TensorType((4,), F32), "x")
+    lo = b.add_input(TensorType((), I32), "lo")
+    flag = b.add_input(TensorType((), BOOL), "flag")
+    scale = b.emit(Op.MUL, [x, b.emit(Op.CONSTANT, [], value=0.5)])
+    start, stop, step = (b.emit(Op.CONSTANT, [], value=np.array(v, np.int64))
+                         for v in (9, -1, -2))
+    i, acc, count = b.open_region([TensorType((), I64), x.type, TensorType((), I32)],
+                                  ["i", "acc", "count"])
+    b.open_region([])
+    t = b.emit(Op.ADD, [acc, b.emit(Op.MUL, [scale, b.emit(Op.CAST, [i], dtype=F32)])])
+    then = b.close_region([t])
+    b.open_region([])
+    orelse = b.close_region([b.emit(Op.SUB, [acc, x])])
+    acc2 = b.emit(Op.COND, [flag], regions=[then, orelse])
+    (c,) = b.open_region([count.type], ["c"])
+    wcond = b.close_region([b.emit(Op.LT, [c, lo])])
+    (c,) = b.open_region([count.type], ["c"])
+    one32 = b.emit(Op.CONSTANT, [], value=np.array(1, np.int32))
+    wbody = b.close_region([b.emit(Op.ADD, [c, one32])])
+    count2 = b.emit(Op.WHILE, [count], regions=[wcond, wbody])
+    body = b.close_region([acc2, count2])
+    zero = b.emit(Op.CONSTANT, [], value=np.array(0, np.int32))
+    out, n = b.emit(Op.FOR, [start, stop, step, x, zero], regions=[body])
+    j, total = b.open_region([TensorType((), I64), TensorType((), F64)], ["j", "total"])
+    body2 = b.close_region([b.emit(Op.ADD, [total, j])])
+    five = b.emit(Op.CONSTANT, [], value=np.array(5, np.int32))
+    total = b.emit(Op.FOR, [lo, b.emit(Op.ADD, [lo, five]),
+                            b.emit(Op.CONSTANT, [], value=np.array(1, np.int32)),
+                            b.emit(Op.CONSTANT, [], value=np.array(0.0))], regions=[body2])
+    return b.finish([out, n, total])

@@ -12,6 +12,10 @@ incremented as the first statement of its body (so `continue` cannot skip it) an
 by `and c_k < 20`. Multiplication is only ever by a small constant, so values stay small
 enough that a slow converted program is not mistaken for a hang. `//` and `%` divide by
 arbitrary expressions on purpose: ZeroDivisionError must propagate from converted code.
+
+Hypothesis does not shrink failures here (each step converts a program; shrinking took
+minutes): a failing program is reported as generated and as reduced by `reduce_program`,
+a greedy statement-deletion pass that keeps the same kind of failure.
 """
 
 from __future__ import annotations
@@ -96,7 +100,11 @@ class _Writer:
     def block(self, indent, scope, depth, loops):
         lines = []
         for _ in range(self.draw(st.integers(1, 3))):
-            lines += self.statement(indent, scope, depth, loops)
+            statement = self.statement(indent, scope, depth, loops)
+            lines += statement
+            jumped = statement[0].split()[0] in ("break", "continue", "return")
+            if jumped and self.draw(st.integers(0, 3)) > 0:
+                break  # dead code after a jump only now and then: live code finds more
         return lines
 
     def statement(self, indent, scope, depth, loops):
@@ -276,7 +284,7 @@ def _without_statement(source: str, k: int) -> str | None:
         if isinstance(body, list)
         for index, stmt in enumerate(body)
         if not isinstance(stmt, ast.Pass)
-        and not _is_counter(stmt)
+        and not _is_live_counter(stmt, source)
         and not (isinstance(node, ast.FunctionDef) and (index < len(VARIABLES) or index == len(body) - 1))
     ]
     if k >= len(slots):
@@ -288,9 +296,12 @@ def _without_statement(source: str, k: int) -> str | None:
     return ast.unparse(tree) + "\n"
 
 
-def _is_counter(stmt) -> bool:
+def _is_live_counter(stmt, source: str) -> bool:
+    """`c_k = 0` or `c_k += 1` of a while loop that is still there."""
     target = getattr(stmt, "target", None) or (getattr(stmt, "targets", None) or [None])[0]
-    return isinstance(target, ast.Name) and target.id.startswith("c_")
+    if not (isinstance(target, ast.Name) and target.id.startswith("c_")):
+        return False
+    return f"{target.id} < {WHILE_BOUND}" in source
 
 
 small_ints = st.integers(-10, 10)

@@ -254,6 +254,12 @@ def print_values(template, sep, end, forms, *values) -> None:
 # ---- optional cuBLAS --------------------------------------------------------------
 
 _GEMM_MIN_FLOPS = 2 * 256 ** 3  # below this our tiled kernel is as good as a library call
+_cublas = {"enabled": True}
+
+
+def set_cublas(enabled: bool) -> None:
+    """Allows (the default) or forbids the CuPy cuBLAS path, e.g. to time our own kernel."""
+    _cublas["enabled"] = bool(enabled)
 
 
 @functools.lru_cache(maxsize=None)
@@ -275,7 +281,7 @@ def gemm(a, b, out) -> bool:
     """
     m, k = a.shape
     n = b.shape[1]
-    if 2 * m * n * k < _GEMM_MIN_FLOPS:
+    if 2 * m * n * k < _GEMM_MIN_FLOPS or not _cublas["enabled"]:
         return False
     cupy = _cupy()
     if cupy is None:
@@ -291,6 +297,7 @@ def ceil_div(a: int, b: int) -> int:
 __all__ = [
     "DEVICE_TARGET", "SIMULATOR_TARGET", "DeviceConstants", "Target", "ceil_div",
     "default_target", "device_limits", "empty", "finish_outputs", "gemm", "grid", "item",
-    "prepare_inputs", "print_values", "require_device", "scalar", "simulating", "truth",
+    "prepare_inputs", "print_values", "require_device", "scalar", "set_cublas", "simulating",
+    "truth",
     "unavailable_reason",
 ]

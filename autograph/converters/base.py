@@ -131,14 +131,17 @@ def walk_local(node: ast.AST):
 
 
 def walk_loop_body(stmts: list[ast.stmt]):
-    """Nodes of a loop body that belong to this loop: not inside nested loops or functions."""
-    for stmt in stmts:
-        stack = [stmt]
-        while stack:
-            current = stack.pop()
-            yield current
-            for child in ast.iter_child_nodes(current):
-                if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda,
-                                      ast.ClassDef, ast.While, ast.For, ast.AsyncFor)):
-                    continue
-                stack.append(child)
+    """Nodes of a loop body that belong to this loop: not inside nested functions, nor in
+    the bodies of nested loops (their `else` clauses do belong to us: a `break` there
+    leaves the outer loop)."""
+    stack = list(stmts)
+    while stack:
+        current = stack.pop()
+        yield current
+        if isinstance(current, (ast.While, ast.For, ast.AsyncFor)):
+            stack.extend(current.orelse)
+            continue
+        for child in ast.iter_child_nodes(current):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+                continue
+            stack.append(child)

@@ -29,13 +29,55 @@ from autograph.pyct import anno
 from autograph.pyct.analysis import activity
 
 
+class _Scope:
+    """What the converter knows about one function (the user's, or a body function) while
+    it walks it in source order."""
+
+    def __init__(self, globals_=(), nonlocals=(), bound=(), undefined=()):
+        self.globals = set(globals_)        # declared `global` in the user's function
+        self.nonlocals = set(nonlocals)     # declared `nonlocal` in the user's function
+        self.bound = set(bound)             # names certainly holding a value in converted code
+        self.undefined = set(undefined)     # names that may hold an `ag__.Undefined` placeholder
+
+    def child(self, params) -> "_Scope":
+        return _Scope(self.globals, self.nonlocals, self.bound | set(params), self.undefined)
+
+
 class ControlFlowTransformer(base.Converter):
+    """Walks each function in source order, so that it knows which names are bound at each
+    statement of the *converted* code: parameters, state parameters of enclosing body
+    functions, and anything assigned earlier. Only a state variable bound nowhere before
+    gets an `ag__.Undefined` placeholder (a name bound on some paths keeps its value), and
+    reads of names that may hold a placeholder go through `ag__.ld`, which raises the
+    UnboundLocalError the original would have raised."""
+
     def __init__(self, ctx):
         super().__init__(ctx)
-        # (global names, nonlocal names) declared by each enclosing function, innermost last
-        self.declared: list[tuple[set[str], set[str]]] = [(set(), set())]
+        self.scopes: list[_Scope] = [_Scope()]
+        self.defined_here: frozenset = frozenset()
 
-    # -- functions: their own declarations ------------------------------------------------
+    @property
+    def scope(self) -> _Scope:
+        return self.scopes[-1]
+
+    # -- blocks and functions -------------------------------------------------------------
+
+    def visit_block(self, stmts):
+        out = []
+        for stmt in stmts:
+            self.defined_here = anno.getanno(stmt, anno.DEFINED_IN, frozenset())
+            result = self.visit(stmt)
+            if result is not None:
+                out.extend(result if isinstance(result, list) else [result])
+            self.scope.bound |= activity.block_scope([stmt]).modified
+        return out
+
+    def _in_scope(self, scope: _Scope, visit, *args):
+        self.scopes.append(scope)
+        try:
+            return visit(*args)
+        finally:
+            self.scopes.pop()
 
     def visit_FunctionDef(self, node):
         globals_, nonlocals = set(), set()
@@ -44,9 +86,18 @@ class ControlFlowTransformer(base.Converter):
                 globals_.update(stmt.names)
             elif isinstance(stmt, ast.Nonlocal):
                 nonlocals.update(stmt.names)
-        self.declared.append((globals_, nonlocals))
-        node.body = self.visit_block(node.body)
-        self.declared.pop()
+        scope = _Scope(globals_, nonlocals, bound=activity.arg_names(node.args) | globals_ | nonlocals)
+        node.decorator_list = [self.visit(d) for d in node.decorator_list]
+        node.body = self._in_scope(scope, self.visit_block, node.body)
+        return node
+
+    def visit_Lambda(self, node):
+        return node  # its parameters shadow ours; its body reads nothing that we placeholder
+
+    def visit_Name(self, node):
+        if (isinstance(node.ctx, ast.Load) and node.id in self.scope.undefined
+                and node.id not in self.defined_here):
+            return base.located(base.ag_call("ld", node), node)
         return node
 
     # -- statements -----------------------------------------------------------------------
@@ -54,9 +105,14 @@ class ControlFlowTransformer(base.Converter):
     def visit_If(self, node):
         body_scope = anno.getanno(node, anno.BODY_SCOPE)
         orelse_scope = anno.getanno(node, anno.ORELSE_SCOPE)
-        state = self._state(node, body_scope.modified | orelse_scope.modified)
-        body = self.visit_block(node.body)
-        orelse = self.visit_block(node.orelse)
+        # What the test alone reads need not be state: only what a branch reads before
+        # writing it, or what is read after the `if`.
+        needed = _block_live_in(node.body, node) | _block_live_in(node.orelse, node)
+        state = self._state(node, body_scope.modified | orelse_scope.modified, needed)
+        test = self.visit(node.test)
+        inits = self._undefined_inits(state)
+        body = self._in_scope(self.scope.child(state), self.visit_block, node.body)
+        orelse = self._in_scope(self.scope.child(state), self.visit_block, node.orelse)
         if_true = self.ctx.namer.new_name("if_true")
         new = [self._body_function(if_true, state, body, state)]
         if orelse:
@@ -65,9 +121,9 @@ class ControlFlowTransformer(base.Converter):
             false_arg = base.name(if_false)
         else:  # no else branch: the runtime keeps the state as it is
             false_arg = ast.Constant(value=None)
-        new += self._undefined_inits(node, state)
+        new += inits
         new.append(base.state_assign(state, base.ag_call(
-            "if_stmt", node.test, base.name(if_true), false_arg,
+            "if_stmt", test, base.name(if_true), false_arg,
             base.names_tuple(state), base.strings_tuple(state),
         )))
         return base.located(new, node)
@@ -75,14 +131,16 @@ class ControlFlowTransformer(base.Converter):
     def visit_While(self, node):
         body_scope = anno.getanno(node, anno.BODY_SCOPE)
         state = self._state(node, body_scope.modified)
-        body = self.visit_block(node.body)
+        inits = self._undefined_inits(state)
+        test = self._in_scope(self.scope.child(state), self.visit, node.test)
+        body = self._in_scope(self.scope.child(state), self.visit_block, node.body)
         orelse = self.visit_block(node.orelse)
         test_fn = self.ctx.namer.new_name("loop_test")
         body_fn = self.ctx.namer.new_name("loop_body")
         new = [
-            self._test_function(test_fn, state, node.test),
+            self._test_function(test_fn, state, test),
             self._body_function(body_fn, state, body, state),
-            *self._undefined_inits(node, state),
+            *inits,
             base.state_assign(state, base.ag_call(
                 "while_stmt", base.name(test_fn), base.name(body_fn),
                 base.names_tuple(state), base.strings_tuple(state),
@@ -95,17 +153,20 @@ class ControlFlowTransformer(base.Converter):
         extra = loop_tests.extra_test(node)
         modified = body_scope.modified | _target_names(node.target)
         state = self._state(node, modified, extra_reads=activity.expr_scope(extra).read if extra else ())
-        body = self.visit_block(node.body)
-        orelse = self.visit_block(node.orelse)
+        iterable = self.visit(node.iter)
+        inits = self._undefined_inits(state)
 
-        new = []
         if isinstance(node.target, ast.Name) and node.target.id not in state:
             item_param, unpack = node.target.id, []
         else:
             item_param = self.ctx.namer.new_name("itr")
             unpack = [base.located(base.assign(node.target, base.name(item_param)), node.target)]
+        inner = self.scope.child(state + [item_param] + sorted(_target_names(node.target)))
+        body = self._in_scope(inner, self.visit_block, node.body)
+        orelse = self.visit_block(node.orelse)
+
         body_fn = self.ctx.namer.new_name("loop_body")
-        new.append(self._body_function(body_fn, [item_param] + state, unpack + body, state))
+        new = [self._body_function(body_fn, [item_param] + state, unpack + body, state)]
         if extra is not None:
             test_fn = self.ctx.namer.new_name("loop_test")
             new.append(self._test_function(
@@ -113,29 +174,30 @@ class ControlFlowTransformer(base.Converter):
             test_arg = base.name(test_fn)
         else:
             test_arg = ast.Constant(value=None)
-        new += self._undefined_inits(node, state)
+        new += inits
         new.append(base.state_assign(state, base.ag_call(
-            "for_stmt", node.iter, test_arg, base.name(body_fn),
+            "for_stmt", iterable, test_arg, base.name(body_fn),
             base.names_tuple(state), base.strings_tuple(state),
         )))
         return base.located(new, node) + orelse
 
     # -- helpers --------------------------------------------------------------------------
 
-    def _state(self, node, modified, extra_reads=()) -> list[str]:
-        """Modified names still needed before or after `node`, in order of appearance."""
-        needed = set(anno.getanno(node, anno.LIVE_IN)) | set(anno.getanno(node, anno.LIVE_OUT))
-        needed |= set(extra_reads)
-        globals_, nonlocals = self.declared[-1]
-        wanted = (set(modified) & needed) - globals_ - nonlocals
+    def _state(self, node, modified, needed=None, extra_reads=()) -> list[str]:
+        """Modified names still needed (by default: live before or after `node`), in
+        order of appearance."""
+        if needed is None:
+            needed = set(anno.getanno(node, anno.LIVE_IN))
+        needed = set(needed) | set(anno.getanno(node, anno.LIVE_OUT)) | set(extra_reads)
+        wanted = (set(modified) & needed) - self.scope.globals - self.scope.nonlocals
         return _in_source_order(node, wanted)
 
-    def _undefined_inits(self, node, state):
-        defined = anno.getanno(node, anno.DEFINED_IN)
-        return [
-            base.assign_name(n, base.ag_call("Undefined", ast.Constant(value=n)))
-            for n in state if n not in defined
-        ]
+    def _undefined_inits(self, state):
+        """Placeholders for state variables no earlier code binds; they join `bound`."""
+        missing = [n for n in state if n not in self.scope.bound]
+        self.scope.bound.update(missing)
+        self.scope.undefined.update(missing)
+        return [base.assign_name(n, base.ag_call("Undefined", ast.Constant(value=n))) for n in missing]
 
     def _body_function(self, fn_name, params, body, state):
         return base.function_def(
@@ -147,13 +209,19 @@ class ControlFlowTransformer(base.Converter):
     def _scope_declarations(self, body):
         """Body functions re-declare the user's `global`/`nonlocal` names they assign."""
         assigned = activity.block_scope(body).modified
-        globals_, nonlocals = self.declared[-1]
         out = []
-        if assigned & globals_:
-            out.append(ast.Global(names=sorted(assigned & globals_)))
-        if assigned & nonlocals:
-            out.append(ast.Nonlocal(names=sorted(assigned & nonlocals)))
+        if assigned & self.scope.globals:
+            out.append(ast.Global(names=sorted(assigned & self.scope.globals)))
+        if assigned & self.scope.nonlocals:
+            out.append(ast.Nonlocal(names=sorted(assigned & self.scope.nonlocals)))
         return out
+
+
+def _block_live_in(stmts, owner) -> frozenset:
+    """Live before a block: the first statement's live-in, or after `owner` when empty."""
+    if not stmts:
+        return anno.getanno(owner, anno.LIVE_OUT)
+    return anno.getanno(stmts[0], anno.LIVE_IN)
 
 
 def _target_names(target: ast.expr) -> set[str]:

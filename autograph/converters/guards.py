@@ -73,10 +73,16 @@ class _JumpReplacer(ast.NodeTransformer):
         self.jump_type, self.flag = jump_type, flag
 
     def visit_While(self, node):
+        # a nested loop's own jumps are its business, but its `else` clause is ours
+        node.orelse = [self.visit(s) for s in node.orelse]
         return node
 
-    visit_For = visit_AsyncFor = visit_FunctionDef = visit_AsyncFunctionDef = visit_While
-    visit_Lambda = visit_ClassDef = visit_While
+    visit_For = visit_AsyncFor = visit_While
+
+    def visit_FunctionDef(self, node):
+        return node
+
+    visit_AsyncFunctionDef = visit_Lambda = visit_ClassDef = visit_FunctionDef
 
     def generic_visit(self, node):
         if isinstance(node, self.jump_type):

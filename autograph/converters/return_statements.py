@@ -54,6 +54,10 @@ class _ReturnReplacer(ast.NodeTransformer):
         self.generic_visit(node)
         if _sets(node.body, self.flag):
             loop_tests.add_stop_flag(node, self.flag)
+            if node.orelse:  # the loop now also ends through its test: `else` must not run then
+                guard = ast.If(test=ast.UnaryOp(op=ast.Not(), operand=base.name(self.flag)),
+                               body=node.orelse, orelse=[])
+                node.orelse = [base.located(guard, node.orelse[0])]
         return node
 
     visit_For = visit_While

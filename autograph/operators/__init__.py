@@ -10,10 +10,10 @@ from autograph.operators.data_structures import list_append, list_pop
 from autograph.operators.exceptions import assert_stmt
 from autograph.operators.logical import and_, compare_chain, not_, or_
 from autograph.operators.py_builtins import static_range
-from autograph.operators.variables import Undefined, UndefinedReturnValue, return_value
+from autograph.operators.variables import Undefined, UndefinedReturnValue, ld, return_value
 
 __all__ = [
     "for_stmt", "if_exp", "if_stmt", "while_stmt", "list_append", "list_pop", "assert_stmt",
     "and_", "compare_chain", "not_", "or_", "static_range", "Undefined",
-    "UndefinedReturnValue", "return_value",
+    "UndefinedReturnValue", "ld", "return_value",
 ]

@@ -44,3 +44,10 @@ def is_undefined(value) -> bool:
 def return_value(value):
     """What a converted function returns: None when no `return` statement ran."""
     return None if isinstance(value, UndefinedReturnValue) else value
+
+
+def ld(value):
+    """A read of a variable that may hold a placeholder: the original would have raised."""
+    if isinstance(value, Undefined):
+        value._fail()
+    return value

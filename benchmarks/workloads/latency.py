@@ -3,13 +3,15 @@
 Each sample is a fresh interpreter (a child process) so nothing is cached in memory:
 - cold: an empty cache folder (`XDG_CACHE_HOME` of the child), so Numba compiles;
 - warm: a second child on the same folder, as a user's next session: the generated
-  program is found by its text hash and Numba loads its machine code.
+  program is found by its text hash and Numba loads its machine code;
+- the floor: a child whose first call is the hand-written `mlp_numba` (`cache=True`,
+  already cached): what loading cached machine code costs Numba itself.
 The child imports numpy, numba and autograph before its clock starts (import time is
 reported apart), then times `autograph.convert(mlp)` + `f.lower(*args)` (convert, trace,
 optimise, generate, import) and the first call (Numba compiles or loads, then runs), and
 checks the result against NumPy. Bars: first call < 2 s, warm start < 0.3 s.
 
-    python -m benchmarks.workloads.latency --child BATCH    # what each child runs
+    python -m benchmarks.workloads.latency --child BATCH [--numba]   # what a child runs
 """
 
 from __future__ import annotations
@@ -28,12 +30,14 @@ from benchmarks.workloads import common
 ROOT = Path(__file__).resolve().parents[2]
 COLD = "first call (empty cache)"
 WARM = "warm start (disk cache, new process)"
+NUMBA = "hand Numba, cache=True, new process"
 BATCH = 64
 CHILD_TIMEOUT_S = 300
 
 
-def child(batch: int) -> dict:
-    """Runs in the child process: one first call of W1, timed in parts."""
+def child(batch: int, numba_only: bool = False) -> dict:
+    """Runs in the child process: one first call of W1 (autograph's, or the hand-written
+    Numba version's), timed in parts."""
     start = time.perf_counter()
     import numba  # noqa: F401
 
@@ -46,8 +50,11 @@ def child(batch: int) -> dict:
     args = w1_mlp.inputs(batch)
     expected = w1_mlp.mlp(*args)
     t0 = time.perf_counter()
-    f = autograph.convert(w1_mlp.mlp, backend="cpu")
-    f.lower(*args)
+    if numba_only:
+        f = w1_mlp.mlp_numba
+    else:
+        f = autograph.convert(w1_mlp.mlp, backend="cpu")
+        f.lower(*args)
     t1 = time.perf_counter()
     out = f(*args)
     t2 = time.perf_counter()
@@ -56,12 +63,13 @@ def child(batch: int) -> dict:
             "total_s": t2 - t0, "mismatch": mismatch}
 
 
-def run_child(cache_home: str, batch: int) -> dict:
+def run_child(cache_home: str, batch: int, numba_only: bool = False) -> dict:
     """Starts a fresh interpreter on `cache_home`; its report, or raises with its stderr."""
     env = dict(os.environ, XDG_CACHE_HOME=cache_home)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-    proc = subprocess.run([sys.executable, "-m", "benchmarks.workloads.latency", "--child", str(batch)],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=CHILD_TIMEOUT_S)
+    command = [sys.executable, "-m", "benchmarks.workloads.latency", "--child", str(batch)]
+    proc = subprocess.run(command + ["--numba"] * numba_only, cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=CHILD_TIMEOUT_S)
     lines = proc.stdout.strip().splitlines()
     if proc.returncode != 0 or not lines:
         tail = proc.stderr.strip().splitlines()
@@ -77,16 +85,19 @@ class Probe:
 
     def __init__(self, batch: int):
         self.batch = batch
-        self.reports: dict[str, list[dict]] = {COLD: [], WARM: []}
+        self.reports: dict[str, list[dict]] = {COLD: [], WARM: [], NUMBA: []}
         self._ran = False
 
     def sample(self, name: str, repeats: int) -> list[float]:
         if not self._ran:
             self._ran = True
+            with tempfile.TemporaryDirectory(prefix="autograph-bench-") as home:
+                run_child(home, self.batch, numba_only=True)  # fills Numba's own cache
             for _ in range(repeats):
                 with tempfile.TemporaryDirectory(prefix="autograph-bench-") as home:
                     self.reports[COLD].append(run_child(home, self.batch))
                     self.reports[WARM].append(run_child(home, self.batch))
+                    self.reports[NUMBA].append(run_child(home, self.batch, numba_only=True))
         return [r["total_s"] for r in self.reports[name]]
 
     def details(self) -> dict:
@@ -95,14 +106,15 @@ class Probe:
             return values[len(values) // 2] if values else None
 
         return {name: {key: median(name, key) for key in ("import_s", "lower_s", "first_call_s")}
-                for name in (COLD, WARM)}
+                for name in (COLD, WARM, NUMBA)}
 
 
 def cases(size: str, peers: peer_tools.Peers) -> list[common.Case]:
     probe = Probe(common.scaled(BATCH, size, quick=BATCH, test=1))
-    systems = [common.System(name, common.AUTOGRAPH, check=False,
+    systems = [common.System(name, kind, check=False,
                              sample=lambda repeats, name=name: probe.sample(name, repeats))
-               for name in (COLD, WARM)]
+               for name, kind in ((COLD, common.AUTOGRAPH), (WARM, common.AUTOGRAPH),
+                                  (NUMBA, common.NUMBA))]
     bars = [common.absolute_bar("first call < 2 s", 2.0, COLD),
             common.absolute_bar("warm start < 0.3 s", 0.3, WARM)]
     return [common.Case("latency", f"W1 MLP batch {probe.batch}: convert + first call", (),
@@ -110,7 +122,7 @@ def cases(size: str, peers: peer_tools.Peers) -> list[common.Case]:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == "--child":
-        print(json.dumps(child(int(sys.argv[2]))))
+    if len(sys.argv) in (3, 4) and sys.argv[1] == "--child":
+        print(json.dumps(child(int(sys.argv[2]), numba_only=sys.argv[3:] == ["--numba"])))
     else:
         sys.exit(__doc__)

@@ -92,10 +92,10 @@ def peer_systems(peers: peer_tools.Peers) -> list[common.System]:
 
 
 def cases(size: str, peers: peer_tools.Peers) -> list[common.Case]:
-    batches = common.scaled((1, 64, 4096), size, quick=(1, 64, 4096), test=(1, 3))
+    batches = common.scaled((1, 64, 4096), size, quick=(1, 64, 1024), test=(1, 3))
     result = []
     for batch in batches:
-        calls = 1000 if batch < 4096 else 30
+        calls = 1000 if batch < 1024 else 30
         calls = common.scaled(calls, size, quick=max(1, calls // 10), test=1)
         if batch == 1:
             bars = [common.ratio_bar("≤ 0.5× NumPy", "NumPy", 0.5)]

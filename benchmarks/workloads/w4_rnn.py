@@ -82,9 +82,9 @@ def peer_systems(peers: peer_tools.Peers) -> list[common.System]:
 
 
 def cases(size: str, peers: peer_tools.Peers) -> list[common.Case]:
-    steps = common.scaled(STEPS, size, quick=STEPS, test=5)
+    steps = common.scaled(STEPS, size, quick=20, test=5)
     result = []
-    for batch in common.scaled((1, 64), size, quick=(1, 64), test=(1, 3)):
+    for batch in common.scaled((1, 64), size, quick=(1, 16), test=(1, 3)):
         calls = common.scaled(200 if batch == 1 else 50, size, quick=20, test=1)
         systems = [common.baseline(rnn), common.autograph_system(rnn),
                    common.numba_system(rnn_numba), *peer_systems(peers)]
