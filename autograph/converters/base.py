@@ -109,12 +109,22 @@ def returns_state(state: list[str]) -> ast.Return:
 
 
 def located(new, original: ast.AST):
-    """Gives `new` (a node or list of nodes) the origin and location of `original`."""
-    for node in new if isinstance(new, list) else [new]:
-        origins.copy_origin(node, original)
-        for sub in ast.walk(node):
-            if hasattr(original, "lineno") and "lineno" in sub._attributes and not hasattr(sub, "lineno"):
-                ast.copy_location(sub, original)
+    """Gives `new` (a node or list of nodes) the origin and location of `original`.
+
+    Only nodes the converters created lack an origin; the walk stops at nodes that have
+    one (user code, or code located before), so nested conversions stay linear.
+    """
+    origin = origins.get_origin(original)
+    has_location = hasattr(original, "lineno")
+    stack = list(new) if isinstance(new, list) else [new]
+    while stack:
+        node = stack.pop()
+        if origins.get_origin(node) is not None:
+            continue
+        origins.set_origin(node, origin)
+        if has_location and "lineno" in node._attributes and not hasattr(node, "lineno"):
+            ast.copy_location(node, original)
+        stack.extend(ast.iter_child_nodes(node))
     return new
 
 

@@ -69,7 +69,8 @@ class ControlFlowTransformer(base.Converter):
             result = self.visit(stmt)
             if result is not None:
                 out.extend(result if isinstance(result, list) else [result])
-            self.scope.bound |= activity.block_scope([stmt]).modified
+            scope = anno.getanno(stmt, anno.SCOPE, None) or activity.block_scope([stmt])
+            self.scope.bound |= scope.modified
         return out
 
     def _in_scope(self, scope: _Scope, visit, *args):
