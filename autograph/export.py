@@ -109,7 +109,8 @@ def _captured_arrays(lowered, graph: Graph) -> dict[str, np.ndarray]:
     lowered object offers names them (a list in input order, or a dict by input name).
     """
     found = None
-    for holder in (lowered, getattr(lowered, "trace", None)):
+    # `_spec` is api.Lowered's specialisation, until Lowered names its captures itself.
+    for holder in (lowered, getattr(lowered, "trace", None), getattr(lowered, "_spec", None)):
         for attr in ("captured_arrays", "captured_values", "captured", "captures"):
             found = getattr(holder, attr, None) if holder is not None else None
             if found is not None:
@@ -199,7 +200,8 @@ class LoadedFunction:
 
     `graph` prints the IR; `params` are the stored arrays by input name; `argument_names`
     are the inputs a call supplies, in order. A call returns the single output, or a
-    tuple; outputs that were Python scalars in the original (weak) come back as such.
+    tuple: arrays, NumPy scalars for 0-d outputs, and Python scalars for outputs that
+    were Python scalars in the original (weak), as the converted function returns them.
     """
 
     def __init__(self, graph: Graph, params: dict[str, np.ndarray], backend: str):
@@ -234,7 +236,7 @@ class LoadedFunction:
         flat = [self._argument(next(it), i, name) if bound is None else bound
                 for i, (bound, name) in enumerate(zip(self._bound, self.graph.input_names))]
         outputs = [np.asarray(out) for out in self._program(*flat)]
-        outputs = [out.item() if weak else out
+        outputs = [out.item() if weak else out[()] if out.ndim == 0 else out
                    for out, weak in zip(outputs, self._weak_outputs)]
         return outputs[0] if len(outputs) == 1 else tuple(outputs)
 

@@ -60,16 +60,16 @@ def w2_graph(n: int):
 MLP_SIZES = (512, 256, 128, 2)
 
 
-def mlp_graph(batch: int):
+def mlp_graph(batch: int, sizes=MLP_SIZES):
     b = Builder("mlp")
-    h = b.add_input(TensorType((batch, MLP_SIZES[0]), np.float32), "x")
+    h = b.add_input(TensorType((batch, sizes[0]), np.float32), "x")
     params = []
-    for k, (m, n) in enumerate(zip(MLP_SIZES[:-1], MLP_SIZES[1:])):
+    for k, (m, n) in enumerate(zip(sizes[:-1], sizes[1:])):
         w = b.add_input(TensorType((m, n), np.float32), f"w{k}")
         bias = b.add_input(TensorType((n,), np.float32), f"b{k}")
         params += [w, bias]
         h = b.emit(Op.ADD, [b.emit(Op.MATMUL, [h, w]), bias])
-        if k < len(MLP_SIZES) - 2:
+        if k < len(sizes) - 2:
             h = b.emit(Op.MAXIMUM, [h, b.emit(Op.CONSTANT, [], value=0.0)])
     return b.finish([h])
 
@@ -172,6 +172,7 @@ def main(argv=None) -> int:
     n = 2000 if opts.smoke else 10_000_000 if opts.quick else 100_000_000
     grid_side, iters = (16, 4) if opts.smoke else (500, 100) if opts.quick else (2000, 100)
     batch = 8 if opts.smoke else 4096
+    sizes = (16, 8, 4, 2) if opts.smoke else MLP_SIZES
     device = cuda.get_current_device()
     name = getattr(device, "name", "the CUDA simulator")
     sync = cuda.synchronize
@@ -209,19 +210,19 @@ def main(argv=None) -> int:
         del x, y
 
     # W1 MLP
-    xh = rng.standard_normal((batch, MLP_SIZES[0])).astype(np.float32)
+    xh = rng.standard_normal((batch, sizes[0])).astype(np.float32)
     params_h = []
-    for m, k in zip(MLP_SIZES[:-1], MLP_SIZES[1:]):
+    for m, k in zip(sizes[:-1], sizes[1:]):
         params_h += [(rng.standard_normal((m, k)) / np.sqrt(m)).astype(np.float32),
                      rng.standard_normal(k).astype(np.float32)]
-    program = numba_cuda.compile_graph(mlp_graph(batch))
+    program = numba_cuda.compile_graph(mlp_graph(batch, sizes))
     args = [cuda.to_device(a) for a in [xh] + params_h]
     want = xh
     for k in range(0, len(params_h), 2):
         want = want @ params_h[k] + params_h[k + 1]
         if k + 2 < len(params_h):
             want = np.maximum(want, 0)
-    flops = 2 * batch * sum(m * k for m, k in zip(MLP_SIZES[:-1], MLP_SIZES[1:]))
+    flops = 2 * batch * sum(m * k for m, k in zip(sizes[:-1], sizes[1:]))
     for cublas in (True, False):
         cuda_runtime.set_cublas(cublas)
         got = program(*args)[0].copy_to_host()

@@ -27,9 +27,7 @@ def _method_call_on_name(expr, method):
 
 def _local_names(fn: ast.FunctionDef | ast.Lambda) -> set[str]:
     """Parameters and names bound in `fn`'s own scope (not global/nonlocal ones)."""
-    args = fn.args
-    params = {a.arg for a in args.posonlyargs + args.args + args.kwonlyargs}
-    params |= {a.arg for a in (args.vararg, args.kwarg) if a is not None}
+    params = activity.arg_names(fn.args)
     if isinstance(fn, ast.Lambda):
         return params
     scope = activity.block_scope(fn.body)

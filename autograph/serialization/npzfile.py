@@ -5,12 +5,15 @@ member's header: a header claiming 10^15 elements makes it try to allocate them.
 reader opens the zip itself, reads each member's `.npy` header (`np.lib.format`, which
 parses it as a literal, never as code), checks name, dtype, shape and size against the
 limits and the member's declared size, and only then reads the data, with
-`allow_pickle=False`.
+`allow_pickle=False`. NumPy allocates the whole array before reading, so the size a
+header claims is bounded by the member's declared size, and that (for compressed
+members) by what deflate can expand to.
 """
 
 from __future__ import annotations
 
 import math
+import struct
 import zipfile
 import zlib
 from typing import BinaryIO
@@ -24,8 +27,11 @@ from autograph.serialization.schema import PARAM_KEY, Limits
 # np.savez's own parameter names cannot be keys (they would be taken as arguments).
 RESERVED_KEYS = frozenset({"file", "allow_pickle"})
 _HEADER_LIMIT = 10000  # NumPy's own default max_header_size
-_ERRORS = (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error, RuntimeError,
-           NotImplementedError, KeyError, OverflowError)
+_MAX_RATIO = 1100  # deflate expands at most ~1032:1; a bigger claim is a lie or a bomb
+# What zipfile and np.lib.format raise on a damaged archive (TypeError: a header whose
+# fields have the wrong types; RuntimeError: an encrypted member).
+_ERRORS = (ValueError, TypeError, OSError, EOFError, zipfile.BadZipFile, zlib.error,
+           struct.error, RuntimeError, NotImplementedError, KeyError, OverflowError)
 
 
 def write_params(path, arrays: dict[str, np.ndarray]) -> None:
@@ -55,6 +61,10 @@ def _check_member(info: zipfile.ZipInfo, shape, fortran, dtype, where: str, limi
     size = math.prod(shape)
     if size > limits.max_elements:
         raise LoadError(f"{where}: {size} elements exceed the limit {limits.max_elements}")
+    if info.compress_type != zipfile.ZIP_STORED and info.file_size > _MAX_RATIO * max(
+            info.compress_size, 1):
+        raise LoadError(f"{where}: claims {info.file_size} bytes from {info.compress_size} "
+                        f"compressed, more than deflate can expand")
     if size * dtype.itemsize > info.file_size:
         raise LoadError(f"{where}: header claims {size * dtype.itemsize} bytes of data, but "
                         f"the member holds only {info.file_size}")

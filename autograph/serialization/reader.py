@@ -32,7 +32,8 @@ from autograph.serialization.validate import (expect_int, expect_list, expect_ob
                                               expect_str, fail)
 from autograph.serialization.values import decode_type
 
-_TOP_FIELDS = ("format", "version", "generator", "name", "inputs", "nodes", "outputs")
+_TOP_FIELDS = ("format", "version", "generator", "name", "inputs", "nodes", "outputs",
+               "origins")
 _INPUT_FIELDS = ("id", "name", "kind", "key", "type", "hint")
 _VALUE_FIELDS = ("id", "type", "hint")
 _NODE_FIELDS = ("op", "inputs", "attrs", "regions", "outputs", "origin")
@@ -67,6 +68,7 @@ class _Reader:
         self.used_keys: set[str] = set()
         self.defined: set[int] = set()
         self.node_count = 0
+        self.origin_table: list[SavedOrigin] = []
         self.ctx = attr_codecs.ReadContext(limits, self.load_stored)
 
     # -- params.npz -----------------------------------------------------------------
@@ -113,9 +115,17 @@ class _Reader:
                         self.hint(rec["hint"], f"{at} > hint")))
         return out
 
+    def origins(self, value: Any) -> list[SavedOrigin]:
+        return [self.origin_record(rec, f"origins[{i}]") for i, rec in
+                enumerate(expect_list(value, "origins", self.limits.max_list))]
+
     def origin(self, value: Any, where: str) -> SavedOrigin | None:
+        """A node's origin: null, or an index into the file's `origins` table."""
         if value is None:
             return None
+        return self.origin_table[expect_int(value, where, 0, len(self.origin_table) - 1)]
+
+    def origin_record(self, value: Any, where: str) -> SavedOrigin:
         rec = expect_object(value, where, _ORIGIN_FIELDS)
         text = self.limits.max_string
         return SavedOrigin(expect_str(rec["file"], f"{where} > file", text),
@@ -237,6 +247,7 @@ class _Reader:
         expect_object(doc, "graph.json", _TOP_FIELDS)
         expect_str(doc["generator"], "generator", self.limits.max_name)
         name = sanitize_name(expect_str(doc["name"], "name", self.limits.max_name), "loaded")
+        self.origin_table = self.origins(doc["origins"])
         scope = _Scope()
         params, names, arrays = self.inputs(doc["inputs"], scope)
         body = Region(params)

@@ -34,6 +34,7 @@ class _Writer:
         self.ids: dict[Value, int] = {}
         self.arrays: dict[str, np.ndarray] = {}
         self.constants = 0
+        self.origins: dict[tuple, int] = {}  # origin record (as a key) -> its index
         self.ctx = attr_codecs.WriteContext(inline_limit, self._store_constant)
 
     def _store_constant(self, array: np.ndarray) -> str:
@@ -84,8 +85,15 @@ class _Writer:
                                          f"{where} > region {i}")
                              for i, r in enumerate(node.regions)]
         record["outputs"] = [self.value_record(v) for v in node.outputs]
-        record["origin"] = origin_record(node.origin)
+        record["origin"] = self.origin(node.origin)
         return record
+
+    def origin(self, origin) -> int | None:
+        """The index of the node's origin in the file's table of origins (shared by nodes)."""
+        record = origin_record(origin)
+        if record is None:
+            return None
+        return self.origins.setdefault(tuple(record.items()), len(self.origins))
 
 
 def origin_record(origin) -> dict | None:
@@ -155,6 +163,7 @@ def write_records(graph: Graph, params: Mapping[str, np.ndarray],
         "inputs": inputs,
         "nodes": nodes,
         "outputs": [writer.use(v, "outputs") for v in graph.outputs],
+        "origins": [dict(key) for key in writer.origins],
     }
     return document, writer.arrays
 

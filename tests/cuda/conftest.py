@@ -46,14 +46,24 @@ def compile_cuda(cuda_cache):
 
 @pytest.fixture(scope="session")
 def check_graph(compile_cuda):
-    """check(graph, *args, **options): the CUDA program gives the interpreter's results."""
+    """check(graph, *args, **options): the CUDA program gives the interpreter's results.
+
+    On a real GPU each graph also runs with the device target (full-size blocks and
+    tiles), so both targets' kernels are checked there.
+    """
+    from autograph.codegen import cuda_runtime
     from autograph.ir import run
     from cuda_support import assert_all_same
 
+    targets = [cuda_runtime.SIMULATOR_TARGET]
+    if not cuda_runtime.simulating():
+        targets.append(cuda_runtime.DEVICE_TARGET)
+
     def check(graph, *args, **options):
         want = run(graph, *args)
-        got = compile_cuda(graph, **options)(*args)
-        assert_all_same(got, want, graph.name)
+        for target in targets:
+            got = compile_cuda(graph, target=target, **options)(*args)
+            assert_all_same(got, want, f"{graph.name} on {target}")
         return got
 
     return check
