@@ -142,7 +142,8 @@ def _mandelbrot_peer(name, lib, cre, cim, iters):
     def run():
         zr = lib.zeros_like(cre)
         zi = lib.zeros_like(cim)
-        count = lib.zeros(cre.shape, dtype=lib.int32)
+        count = (lib.zeros(cre.shape, dtype=lib.int32) if name == "cupy" else
+                 lib.zeros(cre.shape, dtype=lib.int32, device=cre.device))
         for _ in range(iters):
             zr2, zi2 = zr * zr, zi * zi
             inside = zr2 + zi2 <= 4.0

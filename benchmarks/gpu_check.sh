@@ -35,7 +35,7 @@ numpy.__version__, "numba", numba.__version__, "numba-cuda", numba_cuda.__versio
 PARALLEL=()
 if $PY -c "import xdist" 2>/dev/null; then PARALLEL=(-n 8); fi
 echo "== tests/cuda on the device"
-timeout 300 $PY -m pytest tests/cuda -q -p no:cacheprovider "${PARALLEL[@]}" 2>&1 \
+timeout 300 $PY -m pytest tests/cuda -p no:cacheprovider -W ignore::Warning "${PARALLEL[@]}" 2>&1 \
   | tee "$LOG/gpu_tests.log" | tail -n 40
 status=${PIPESTATUS[0]}
 

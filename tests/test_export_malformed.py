@@ -468,3 +468,11 @@ def test_unknown_backend(folder):
 
 def test_load_errors_are_autograph_errors():
     assert issubclass(LoadError, AutographError)
+
+
+def test_compressed_params_npz_loads_too(folder):
+    (folder / "params.npz").unlink()
+    with open(folder / "params.npz", "wb") as f:
+        np.savez_compressed(f, w=np.array([4, 5, 6], F32))
+    _, params = load_graph(folder)
+    np.testing.assert_array_equal(params["w"], [4, 5, 6])

@@ -138,7 +138,8 @@ def constants_graph():
     outs = [_const(b, v) for v in (
         True, 3, -2.5, 1 + 2j, float("nan"), float("-inf"),
         np.asarray(np.float32(1.25)), np.asarray(np.uint64(2**64 - 1)),
-        np.array([np.nan, np.inf, -0.0, 1e-300]), np.array([[1 + 1j, 2], [3, np.nan]], np.complex64),
+        np.array([np.nan, np.inf, -0.0, 1e-300]),
+        np.array([[1 + 1j, 2], [3, np.nan]], np.complex64),
         np.arange(6, dtype=np.int8).reshape(2, 1, 3), np.zeros((3, 0, 2), np.float16),
         np.array([True, False]), np.arange(1000, dtype=np.uint16).reshape(10, 100),
         np.linspace(0, 1, 300, dtype=F32))]
