@@ -18,10 +18,11 @@ from autograph.operators.py_builtins import static_range
 from autograph.api import convert
 from autograph.bench import Benchmark
 from autograph.differentiate import grad, value_and_grad
+from autograph.export import export, load
 
 __version__ = "0.1.0"
 
 __all__ = [
     "AutographError", "ConversionError", "LoadError", "StagingError", "Benchmark",
-    "convert", "grad", "static_range", "to_function", "to_source", "value_and_grad",
+    "convert", "export", "grad", "load", "static_range", "to_function", "to_source", "value_and_grad",
 ]

@@ -87,7 +87,7 @@ class Specialization:
     """One traced and compiled signature, with its precomputed call plan."""
 
     def __init__(self, trace: tracing.Trace, graph: ir.Graph, program, key, description,
-                 reason):
+                 reason, backend: str):
         self.trace = trace
         self.graph = graph
         self.program = program
@@ -101,7 +101,8 @@ class Specialization:
         outputs = trace.output_leaves
         self.single_array = (trace.output_tree.kind == "leaf" and outputs[0][0] == "out"
                              and graph.outputs[0].type.ndim > 0)
-        self.raw = getattr(program, "function", None)
+        # The Numba CPU program's jitted function, called directly on the fast path.
+        self.raw = getattr(program, "function", None) if backend == "cpu" else None
 
     @property
     def source(self) -> str:
@@ -334,7 +335,8 @@ class ConvertedFunction:
             graph = _optimize(trace.graph) if self._optimize else trace.graph
             program = _compile(graph, self._backend)
             description = tracing.describe_key(bound, static)
-            spec = Specialization(trace, graph, program, key, description, reason)
+            spec = Specialization(trace, graph, program, key, description, reason,
+                                  self._backend)
             self._cache[key] = spec
             self._history.append((description, reason))
             if len(self._history) > MAX_TRACES_BEFORE_WARNING:

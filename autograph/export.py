@@ -36,6 +36,8 @@ from autograph.serialization.writer import dumps, write_records
 
 __all__ = ["ExportError", "LoadedFunction", "export", "export_graph", "load", "load_graph"]
 
+# Where a lowered function (or its trace) keeps its captured arrays.
+_CAPTURE_ATTRS = ("captured_arrays", "captured_values", "captured", "captures")
 # Backend name -> module with `compile_graph(graph)`; "python" is the reference interpreter.
 _BACKEND_MODULES = {"cpu": "autograph.codegen.numba_cpu", "cuda": "autograph.codegen.numba_cuda"}
 
@@ -108,15 +110,11 @@ def _captured_arrays(lowered, graph: Graph) -> dict[str, np.ndarray]:
     The tracer appends captured arrays as the last graph inputs; whichever of these the
     lowered object offers names them (a list in input order, or a dict by input name).
     """
-    found = None
     # `_spec` is api.Lowered's specialisation, until Lowered names its captures itself.
-    for holder in (lowered, getattr(lowered, "trace", None), getattr(lowered, "_spec", None)):
-        for attr in ("captured_arrays", "captured_values", "captured", "captures"):
-            found = getattr(holder, attr, None) if holder is not None else None
-            if found is not None:
-                break
-        if found is not None:
-            break
+    holders = [h for h in (lowered, getattr(lowered, "trace", None),
+                           getattr(lowered, "_spec", None)) if h is not None]
+    found = next((getattr(h, a) for h in holders for a in _CAPTURE_ATTRS
+                  if getattr(h, a, None) is not None), None)
     if callable(found):
         found = found()
     if not found:
@@ -127,6 +125,10 @@ def _captured_arrays(lowered, graph: Graph) -> dict[str, np.ndarray]:
     if len(arrays) > len(graph.inputs):
         raise ExportError(f"{len(arrays)} captured arrays, but graph {graph.name} has only "
                           f"{len(graph.inputs)} inputs")
+    traced = getattr(lowered, "traced_graph", graph)
+    if len(traced.inputs) != len(graph.inputs):
+        raise ExportError(f"the optimised graph {graph.name} has {len(graph.inputs)} inputs, "
+                          f"the traced one {len(traced.inputs)}: cannot tell which are captured")
     names = graph.input_names[len(graph.inputs) - len(arrays):]
     return {name: np.array(a, copy=True) for name, a in zip(names, arrays)}
 

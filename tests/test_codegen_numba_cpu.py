@@ -107,6 +107,7 @@ def finish(b: Builder, outputs: list) -> tuple:
 # ---- elementwise ----------------------------------------------------------------------------
 
 MAIN_DTYPES = (F32, F64, I32, I64, BOOL)
+SCALAR_DTYPES = (F32, I32, BOOL)
 UNARY_DTYPES = [F32, F64, I32, I64, BOOL, U8, I8, U64, C128]
 UNARY_OPS = sorted(irops.UNARY - {Op.CAST}, key=lambda op: op.value)
 
@@ -116,10 +117,9 @@ def unary_graph(dt: np.dtype):
     x = b.add_input(TensorType((2, 3), dt), "x")
     s = b.add_input(TensorType((), dt), "s")
     e = b.add_input(TensorType((0, 2), dt), "e")
-    # Numba compiles ~0.05 s per loop nest: the main dtypes get every shape, empty arrays
-    # are exercised on two of them, the other dtypes on 2-d arrays.
-    variants = [(x, "2-d")] + [(s, "0-d")] * (dt in MAIN_DTYPES) + \
-        [(e, "empty")] * (dt in (F32, I64))
+    # Numba compiles ~0.05 s per loop nest, so not every dtype gets every shape: 2-d
+    # arrays on all, scalars on one float, one int and bool, empty arrays on float32.
+    variants = [(x, "2-d")] + [(s, "0-d")] * (dt in SCALAR_DTYPES) + [(e, "empty")] * (dt == F32)
     outputs = []
     for op in UNARY_OPS:
         for operand, where in variants:
@@ -169,8 +169,8 @@ def binary_graph(da, db):
     if not isinstance(db, np.dtype):  # a weak Python scalar: with arrays and scalars
         variants = [((a2, b0), "array, weak scalar"), ((a0, b0), "0-d")]
     elif da == db:
-        variants = [((a2, b2), "2-d broadcast"), ((a0, b0), "0-d"), ((b2, a0), "array, scalar")]
-        variants += [((ae, be), "empty")] * (da in (F32, I32))
+        variants = [((a2, b2), "2-d broadcast")] + [((a0, b0), "0-d")] * (da in SCALAR_DTYPES)
+        variants += [((b2, a0), "array, scalar"), ((ae, be), "empty")] * (da == F32)
     else:
         variants = [((a2, b2), "2-d broadcast")]
     outputs = []

@@ -8,6 +8,7 @@ IR must be identical) and run on the same inputs by the original and the loaded 
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import json
 import os
@@ -253,15 +254,21 @@ def test_origins_survive_the_round_trip(tmp_path):
 
     b = Builder("located")
     x = b.add_input(T((2,), F64), "x")
-    b.origin = Origin("/home/u/model.py", 12, 4, "f", "    y = np.tanh(x)\n")
+    b.origin = Origin("/home/u/model.py", 12, 4, "f", "    y = np.tanh(x)")
     y = b.emit(Op.TANH, [x])
-    graph = b.finish([y])
+    b.origin = Origin("/home/u/model.py", 13, 4, "f", "    z = -y  # \nimport os\r\x0b")
+    z = b.emit(Op.NEG, [y])
+    graph = b.finish([z])
     export_graph(graph, {}, tmp_path)
+    doc = json.loads((tmp_path / "graph.json").read_text())
+    assert [n["origin"] for n in doc["nodes"]] == [0, 1] and len(doc["origins"]) == 2
     loaded, _ = load_graph(tmp_path)
     origin = loaded.body.nodes[0].origin
     assert (origin.filename, origin.lineno, origin.col_offset, origin.function_name,
-            origin.source_line) == ("/home/u/model.py", 12, 4, "f", "    y = np.tanh(x)\n")
+            origin.source_line) == ("/home/u/model.py", 12, 4, "f", "    y = np.tanh(x)")
     assert "model.py:12" in format_graph(loaded, with_origins=True)
+    # Line breaks in a loaded origin become spaces: quoting it cannot start a new line.
+    assert loaded.body.nodes[1].origin.source_line == "    z = -y  #  import os  "
 
 
 def test_print_runs_on_every_call(tmp_path, capsys):
@@ -409,5 +416,12 @@ def test_program_py_is_written_only_with_a_cpu_backend(tmp_path):
     graph, _ = CASES["binary_graph"]()
     export_graph(graph, {}, tmp_path)
     assert (tmp_path / "program.py").exists() == _HAS_CPU
+    if _HAS_CPU:  # a standalone module: it imports numpy and numba, nothing else
+        tree = ast.parse((tmp_path / "program.py").read_text())
+        imported = {alias.name.split(".")[0] for node in ast.walk(tree)
+                    if isinstance(node, (ast.Import, ast.ImportFrom))
+                    for alias in (node.names if isinstance(node, ast.Import)
+                                  else [ast.alias(node.module or "")])}
+        assert imported <= {"numpy", "numba", "math", "cmath", "base64"}, imported
     export_graph(graph, {}, tmp_path, program=False)
     assert not (tmp_path / "program.py").exists()

@@ -406,7 +406,7 @@ def _line_of(fn, text):
                             r"used after it", "return y * 2"),
     (branch_dtype_mismatch, r"'y' is f32\[2\] in the true branch but f64\[2\] in the false "
                             r"branch", "if x[0] > 0"),
-    (defined_only_in_loop, r"'last' must be defined before the loop", "for row in x"),
+    (defined_only_in_loop, r"'last' must be defined before the loop", "return last"),
     (list_grows, r"'out' is \[\] before the loop .* after one iteration.*append",
      "for row in x"),
 ])

@@ -161,3 +161,19 @@ def ambiguous_truth(x):
 def test_if_on_an_array_is_ambiguous():
     with pytest.raises(StagingError, match="ambiguous"):
         autograph.convert(ambiguous_truth, backend="python")(X)
+
+
+class Holder:
+    pass
+
+
+def escapes_through_attribute(x, holder):
+    for row in x:
+        holder.last = row * 2
+    return holder.last
+
+
+def test_a_value_escaping_a_staged_loop_is_rejected():
+    with pytest.raises(StagingError, match="used after it without being part of its state"):
+        autograph.convert(escapes_through_attribute, backend="python")(
+            np.ones((2, 2)), Holder())

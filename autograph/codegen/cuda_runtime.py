@@ -132,6 +132,36 @@ def empty(shape: tuple[int, ...], dtype) -> object:
     return _cuda().device_array(shape or (1,), dtype)
 
 
+class Pool:
+    """Device buffers of one program's intermediates, kept for reuse.
+
+    Allocating device memory costs tens of microseconds (more than launching a kernel),
+    and a driver allocates a buffer per intermediate per call, per loop iteration. The
+    generated driver takes intermediates from its program's pool and gives each back
+    right after the last kernel that reads it is queued; every kernel runs on the one
+    (default) stream, so a buffer handed out again is only written after those reads.
+    Buffers are reused for the same shape and dtype (shapes are static, so that is the
+    common case) and kept until `clear()`.
+    """
+
+    def __init__(self):
+        self._free: dict[tuple, list] = {}
+
+    def take(self, shape: tuple[int, ...], dtype) -> object:
+        key = (shape or (1,), np.dtype(dtype))
+        free = self._free.get(key)
+        if free:
+            return free.pop()
+        return _cuda().device_array(key[0], key[1])
+
+    def give(self, *arrays) -> None:
+        for array in arrays:
+            self._free.setdefault((tuple(array.shape), np.dtype(array.dtype)), []).append(array)
+
+    def clear(self) -> None:
+        self._free.clear()
+
+
 def scalar(value, dtype) -> object:
     """A host scalar as a 1-element device array (a host->device copy)."""
     return _cuda().to_device(np.full((1,), value, dtype))
@@ -295,7 +325,7 @@ def ceil_div(a: int, b: int) -> int:
 
 
 __all__ = [
-    "DEVICE_TARGET", "SIMULATOR_TARGET", "DeviceConstants", "Target", "ceil_div",
+    "DEVICE_TARGET", "SIMULATOR_TARGET", "DeviceConstants", "Pool", "Target", "ceil_div",
     "default_target", "device_limits", "empty", "finish_outputs", "gemm", "grid", "item",
     "prepare_inputs", "print_values", "require_device", "scalar", "set_cublas", "simulating",
     "truth",

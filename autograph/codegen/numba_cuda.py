@@ -229,6 +229,9 @@ class _Generator:
         self.kernel_specs: dict[str, tuple[ArgSpec, ...]] = {}
         self.constants: list[np.ndarray] = []
         self.scalar_constants: dict[tuple, int] = {}
+        self.escaping = _escaping(graph)
+        self.pooled: set[Value] = set()     # allocated, and given back after last use
+        self.allocated: set[Value] = set()  # every value with a buffer of its own
 
     # -- names and places ----------------------------------------------------------
 
@@ -287,11 +290,26 @@ class _Generator:
         self.out.line(f"{name}[{config}]({', '.join(params.args)})")
 
     def allocate(self, value: Value, comment: str | None = None) -> str:
+        """A new device array for `value`, from the program's pool; a value that never
+        escapes (see `_escaping`) is given back after its last use."""
         name = self.define(value)
         t = value.type
-        self.out.line(f"{name} = rt.empty({_shape_text(t.shape)}, np.{t.dtype.name})",
+        self.allocated.add(value)
+        if value not in self.escaping:
+            self.pooled.add(value)
+        self.out.line(f"{name} = _pool.take({_shape_text(t.shape)}, np.{t.dtype.name})",
                       comment or str(t))
         return name
+
+    def scratch_buffer(self, size: int, dtype: np.dtype, comment: str | None = None) -> str:
+        """A pooled 1-d work array (reduction partials), given back by `give_back`."""
+        name = self.namer.scratch("_p")
+        self.out.line(f"{name} = _pool.take(({size},), np.{np.dtype(dtype).name})", comment)
+        return name
+
+    def give_back(self, names: list[str]) -> None:
+        if names:
+            self.out.line(f"_pool.give({', '.join(names)})")
 
     def map_launch(self, params: _Params, domain, body, label: str) -> None:
         """Launches a grid-stride kernel over `domain` (nothing for an empty domain)."""
@@ -306,7 +324,12 @@ class _Generator:
     def region(self, region: Region) -> None:
         groups = plan_fusion(region) if self.fuse else {
             n: [n] for n in region.nodes if n.op in ELEMENTWISE}
+        root_of = {m: root for root, group in groups.items() for m in group}
         members = {m for group in groups.values() for m in group[:-1]}
+        last = _last_uses(region, root_of)
+        dying: dict[Node, list[Value]] = {}
+        for value, node in last.items():
+            dying.setdefault(node, []).append(value)
         for node in region.nodes:
             for v in node.outputs:
                 ck.check_dtype(v.type.dtype, str(node.op))
@@ -316,6 +339,8 @@ class _Generator:
                 emit_elementwise(self, groups[node])
             else:
                 EMITTERS[node.op](self, node)
+            self.give_back([self.vals[v].name for v in dying.get(node, ())
+                            if v in self.pooled])
 
     def assign(self, names: list[str], values: list[Value]) -> None:
         if names:
@@ -344,13 +369,47 @@ class _Generator:
         lines += ["import math", "", "import numpy as np", "from numba import cuda", "",
                   "from autograph.codegen import cuda_runtime as rt", ""]
         if constants:
-            lines += constants + [""]
+            lines += constants
+        lines += ["_pool = rt.Pool()", ""]
         text = "\n".join(lines) + "\n"
         for kernel, name in self.kernels.items():
             text += "\n" + kernel.render(name)
         signature = ", ".join(params)
         text += f"\n\ndef {driver}({signature}):\n" + self.out.text()
         return GeneratedProgram(text, driver, tuple(kinds), dict(self.kernel_specs))
+
+
+def _escaping(graph: Graph) -> set[Value]:
+    """Values another name may alias: results of any region (graph outputs, branch and
+    loop-body results) and loop-carried initial values. Every other value a kernel
+    writes is an intermediate that only its driver variable refers to, so its buffer can
+    go back to the pool after its last use."""
+    found = set(graph.outputs)
+    for node in graph.walk():
+        for region in node.regions:
+            found.update(region.results)
+        if node.op is Op.WHILE:
+            found.update(node.inputs)
+        elif node.op is Op.FOR:
+            found.update(node.inputs[3:])
+    return found
+
+
+def _last_uses(region: Region, root_of: dict[Node, Node]) -> dict[Value, Node]:
+    """For each value defined in `region`, the node (a fusion group's root for members)
+    after which nothing in the region uses it, nested regions included."""
+    last: dict[Value, Node] = {}
+    for node in region.nodes:
+        at = root_of.get(node, node)
+        for v in node.outputs:
+            last[v] = at
+        used = list(node.inputs)
+        for sub in node.regions:
+            used += [v for inner in sub.walk() for v in inner.inputs] + list(sub.results)
+        for v in used:
+            if v in last:
+                last[v] = at
+    return last
 
 
 def params_list(params: _Params) -> list[str]:
@@ -534,12 +593,10 @@ def _emit_reduction(gen: _Generator, node: Node) -> None:
     body += ["sv[tid] = acc"] + (["si[tid] = acck"] if arg else [])
     body += ck.tree_lines(block, ck.tree_step(op, in_dtype, fold))
     if split:
-        pv = gen.namer.scratch("_p")
-        gen.out.line(f"{pv} = rt.empty(({plan.outputs * P},), np.{acc.name})", "partials")
+        pv = gen.scratch_buffer(plan.outputs * P, acc, "partials")
         tail = [f"{params.buffer(pv, acc)}[cuda.blockIdx.x] = sv[0]"]
         if arg:
-            pi = gen.namer.scratch("_p")
-            gen.out.line(f"{pi} = rt.empty(({plan.outputs * P},), np.int64)")
+            pi = gen.scratch_buffer(plan.outputs * P, np.int64)
             tail.append(f"{params.buffer(pi, np.int64)}[cuda.blockIdx.x] = si[0]")
     else:
         tail = final_store(params, "m", "sv[0]", "si[0]")
@@ -566,6 +623,7 @@ def _emit_reduction(gen: _Generator, node: Node) -> None:
                                                                        "si[0]")]
     gen.launch(ck.Kernel(tuple(params_list(params)), tuple(body), label + "_final"), params,
                f"{plan.outputs}, {block}")
+    gen.give_back([pv, pi] if arg else [pv])
 
 
 def _contraction_shapes(node: Node):
@@ -842,9 +900,33 @@ def _carried(gen: _Generator, node: Node, params: list[Value], inits: list[Value
     return names
 
 
+def _back_edge(gen: _Generator, names: list[str], results: list[Value],
+               params_per_region: list[list[Value]], first: str | None) -> None:
+    """Assigns the next iteration's state; first gives the old state's buffers back to the
+    pool where that is safe: the slot's new value is a buffer the body allocated (so from
+    the second iteration on the old one is too), and the old value was only ever read by
+    kernels (its parameters alias nothing: see `_escaping`)."""
+    counts = {v: results.count(v) for v in results}
+    old = [name for k, (name, value) in enumerate(zip(names, results))
+           if value in gen.allocated and counts[value] == 1
+           and all(params[k] not in gen.escaping for params in params_per_region)]
+    if old and first is not None:
+        with gen.out.block(f"if not {first}"):
+            gen.give_back(old)
+        gen.out.line(f"{first} = False")
+    gen.assign(names, results)
+
+
+def _first_flag(gen: _Generator) -> str:
+    flag = gen.namer.scratch("_first")
+    gen.out.line(f"{flag} = True")
+    return flag
+
+
 def _emit_while(gen: _Generator, node: Node) -> None:
     cond, body = node.regions
     names = _carried(gen, node, body.params, node.inputs)
+    first = _first_flag(gen)
     with gen.out.block("while True", "while: one device->host read per iteration"):
         for region in (cond, body):
             for p, name in zip(region.params, names):
@@ -854,7 +936,7 @@ def _emit_while(gen: _Generator, node: Node) -> None:
         with gen.out.block(f"if not {gen.truth(cond.results[0])}"):
             gen.out.line("break")
         gen.region(body)
-        gen.assign(names, body.results)
+        _back_edge(gen, names, body.results, [cond.params, body.params], first)
 
 
 def _emit_for(gen: _Generator, node: Node) -> None:
@@ -865,9 +947,10 @@ def _emit_for(gen: _Generator, node: Node) -> None:
     for p, name in zip(body.params[1:], names):
         gen.namer.alias(p, name)
         gen.vals[p] = _Val("device", name)
+    first = _first_flag(gen)
     with gen.out.block(f"for {index} in range({start}, {stop}, {step})"):
         gen.region(body)
-        gen.assign(names, body.results)
+        _back_edge(gen, names, body.results, [body.params[1:]], first)
 
 
 def _emit_print(gen: _Generator, node: Node) -> None:

@@ -13,6 +13,7 @@ LoadError saying where in the file it is.
 
 from __future__ import annotations
 
+import re
 from typing import Any, BinaryIO
 
 import numpy as np
@@ -40,6 +41,8 @@ _NODE_FIELDS = ("op", "inputs", "attrs", "regions", "outputs", "origin")
 _REGION_FIELDS = ("name", "params", "nodes", "results")
 _ORIGIN_FIELDS = ("file", "line", "column", "function", "source")
 _MAX_ID = 2**53
+# Everything Python or str.splitlines could take for a line break, and other controls.
+_CONTROL = re.compile("[\x00-\x1f\x7f\x85\u2028\u2029]")
 # What a type rule may raise on attributes it was never meant to see; all mean "invalid".
 _RULE_ERRORS = (AutographError, TypeError, ValueError, OverflowError, ArithmeticError,
                 IndexError, KeyError)
@@ -126,13 +129,18 @@ class _Reader:
         return self.origin_table[expect_int(value, where, 0, len(self.origin_table) - 1)]
 
     def origin_record(self, value: Any, where: str) -> SavedOrigin:
+        """One line of user source. Its texts lose line breaks and control characters: a
+        code generator or message that quotes them can never be made to start a new line."""
         rec = expect_object(value, where, _ORIGIN_FIELDS)
-        text = self.limits.max_string
-        return SavedOrigin(expect_str(rec["file"], f"{where} > file", text),
+
+        def text(field: str) -> str:
+            raw = expect_str(rec[field], f"{where} > {field}", self.limits.max_string)
+            return _CONTROL.sub(" ", raw)
+
+        return SavedOrigin(text("file"),
                            expect_int(rec["line"], f"{where} > line", 0, 2**31),
                            expect_int(rec["column"], f"{where} > column", 0, 2**31),
-                           expect_str(rec["function"], f"{where} > function", text),
-                           expect_str(rec["source"], f"{where} > source", text))
+                           text("function"), text("source"))
 
     # -- graph structure ------------------------------------------------------------
 

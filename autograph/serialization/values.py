@@ -109,9 +109,9 @@ def _leaf_decoder(dtype: np.dtype, python: bool = False) -> Callable[[Any, str],
         lo, hi = ((INT64_MIN, UINT64_MAX) if python
                   else (int(np.iinfo(dtype).min), int(np.iinfo(dtype).max)))
         return lambda v, where: expect_int(v, where, lo, hi)
-    part = np.dtype(np.float64) if kind == "f" else np.finfo(dtype).dtype
     if kind == "f":
         return lambda v, where: _check_float(expect_number(v, where), dtype, where)
+    part = np.finfo(dtype).dtype  # complex64 -> float32: the range of each part
 
     def complex_leaf(v, where):
         re_im = expect_list(v, where, 2, exact=2)

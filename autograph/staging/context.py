@@ -77,11 +77,12 @@ def require() -> TraceContext:
 class Frame:
     """One open region: the outer tensor handles rebound inside it (id -> restore data)."""
 
-    __slots__ = ("mutated", "what")
+    __slots__ = ("mutated", "what", "closed")
 
     def __init__(self, what: str = ""):
         self.mutated: dict[int, tuple] = {}
         self.what = what
+        self.closed = False  # values made in a closed region are out of scope
 
 
 class OpenRegion:
@@ -165,6 +166,7 @@ class TraceContext:
             yield holder
         finally:
             self.frames.pop()
+            frame.closed = True
             _roll_back(frame)
             holder.region = self.builder.close_region(holder.results)
 

@@ -21,7 +21,8 @@ from autograph.ir.ops import Op
 from autograph.ir.types import TensorType
 from autograph.staging import concrete, context, iterables, numpy_api, pytrees
 from autograph.staging.state import BranchMerge, LoopCarry, Retype, is_tensor_like
-from autograph.staging.tensor import EMPTY, Tensor, apply, cast, lift, to_value
+from autograph.staging.tensor import (EMPTY, Tensor, apply, cast, lift, merge_sources,
+                                      to_value)
 
 _MAX_RETYPES = 4
 # Staged `if`s nested deeper than this are taken for a recursion on a traced value.
@@ -252,7 +253,7 @@ def _for_with_test(ctx, staged, extra_test, body, carry, where, origin):
             in_range = apply(Op.LT, k, length)
             go_on, go_sources = truth(extra_test(*state), f"the loop test of {where}")
             test_region.results = [ctx.emit(Op.LOGICAL_AND, [in_range.value, go_on])]
-        carry.bound_sources = _merge(carry.bound_sources, go_sources)
+        carry.bound_sources = merge_sources(carry.bound_sources, go_sources)
         try:
             with ctx.region([_I64, *types], ["k", *hints], where) as body_region:
                 k = Tensor(body_region.params[0], carry.bound_sources, None, ctx)
@@ -269,8 +270,3 @@ def _for_with_test(ctx, staged, extra_test, body, carry, where, origin):
                                  regions=[test_region.region, body_region.region]))
     return carry.outputs(outputs[1:])
 
-
-def _merge(a, b):
-    from autograph.staging.tensor import merge_sources
-
-    return merge_sources(a, b)

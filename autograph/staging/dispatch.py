@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from autograph.ir.ops import UFUNC
-from autograph.staging import context, numpy_api
+from autograph.staging import numpy_api
 from autograph.staging.tensor import apply
 
 # ufunc -> IR op (np.divide is np.true_divide, np.abs is np.absolute: one entry each).
@@ -69,4 +69,4 @@ def array_function(func, args, kwargs):
     return impl(*args, **kwargs)
 
 
-__all__ = ["array_ufunc", "array_function", "qualified_name", "UFUNC_OPS", "context"]
+__all__ = ["array_ufunc", "array_function", "qualified_name", "UFUNC_OPS"]

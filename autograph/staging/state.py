@@ -23,7 +23,7 @@ from autograph.errors import StagingError
 from autograph.ir.ops import Op
 from autograph.ir.types import TensorType, dtype_name, python_type_of
 from autograph.operators.variables import Undefined, UndefinedReturnValue
-from autograph.staging import context, pytrees
+from autograph.staging import pytrees
 from autograph.staging.tensor import EMPTY, Tensor, merge_sources
 from autograph.staging.undefined import UndefinedAfterStaging
 
@@ -80,7 +80,8 @@ def label_of(name: str) -> str:
 def value_of(leaf, ctx, region: ir.Region | None, origin) -> ir.Value:
     """The IR value of a tensor-like leaf, made in `region` (None: the current region)."""
     if isinstance(leaf, Tensor):
-        return leaf.value
+        # A branch result is read after its region closed, by the node that owns it.
+        return leaf.region_result() if region is not None else leaf.value
     if isinstance(leaf, np.ndarray):
         return ctx.capture(leaf)
     constant = np.asarray(leaf) if isinstance(leaf, np.generic) else leaf
@@ -491,5 +492,4 @@ def _mismatch(label, before: TensorType, after: TensorType, line) -> str:
             f"{dtype_name(after.dtype)} after one iteration")
 
 
-__all__ = ["BranchMerge", "LoopCarry", "Retype", "unify", "is_tensor_like", "same_static",
-           "context"]
+__all__ = ["BranchMerge", "LoopCarry", "Retype", "unify", "is_tensor_like", "same_static"]

@@ -67,10 +67,21 @@ class Tensor:
         """The IR value; raises if this handle is stale or belongs to another trace."""
         if self._stale is not None:
             raise context.staging_error(self._stale)
+        if self._frame.closed:
+            raise context.staging_error(
+                f"a value computed in {self._frame.what or 'a staged block'} is used after it "
+                f"without being part of its state (kept in an attribute, a global or a "
+                f"container the block does not return?)")
         if self._ctx is not context.current():
             raise context.staging_error(
                 "a tensor from another (finished) trace is used: tensors must not be kept "
                 "across calls, e.g. in globals or attributes")
+        return self._value
+
+    def region_result(self):
+        """The IR value as a result of the region that just closed (which may define it)."""
+        if self._stale is not None:
+            raise context.staging_error(self._stale)
         return self._value
 
     @property
