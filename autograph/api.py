@@ -96,7 +96,8 @@ class Specialization:
         self.reason = reason
         params = graph.inputs
         # 0-d strong inputs are passed to programs as NumPy scalars, not 0-d arrays.
-        self.scalar_inputs = [i for i, p in enumerate(params) if p.type.shape == () and not p.type.weak]
+        self.scalar_inputs = [i for i, p in enumerate(params)
+                              if p.type.shape == () and not p.type.weak]
         self.captured = tuple(trace.captured)
         outputs = trace.output_leaves
         self.single_array = (trace.output_tree.kind == "leaf" and outputs[0][0] == "out"
@@ -185,6 +186,8 @@ class Lowered:
         self.traced_graph = spec.trace.graph
         self.source = spec.source
         self.static_args = dict(spec.trace.static_args)
+        # The arrays met while tracing, read at call time: the last graph inputs, in order.
+        self.captured = list(spec.trace.captured)
 
     def __call__(self, *args, **kwargs):
         return self._spec.call_bound(tracing.bind(self._signature, args, kwargs))
@@ -378,6 +381,18 @@ class ConvertedFunction:
 
     def __repr__(self) -> str:
         return f"<autograph.convert {getattr(self._fn, '__qualname__', self._fn)}>"
+
+    # -- pickling ----------------------------------------------------------------------------
+
+    def _pickle_options(self) -> tuple:
+        return (self._backend, tuple(sorted(self._static)), self._optimize)
+
+    def __reduce__(self):
+        """By name for module-level functions, by value (cloudpickle) for closures and
+        lambdas; the receiving process traces and compiles for itself (autograph.pickling)."""
+        from autograph import pickling
+
+        return pickling.reduce_converted(self, self._fn, self._pickle_options())
 
 
 class _BoundConverted:

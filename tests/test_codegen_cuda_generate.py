@@ -95,7 +95,7 @@ def test_identical_kernels_are_written_once():
     x = b.add_input(TensorType((8,), np.float32), "x")
     y = b.add_input(TensorType((8,), np.float32), "y")
     graph = b.finish([b.emit(Op.SIN, [x]), b.emit(Op.SIN, [y])])
-    program = numba_cuda.generate_program(graph)
+    program = numba_cuda.generate_program(graph, fuse=False)
     assert len(program.kernels) == 1
     assert program.text.count("_k0_sin[rt.grid(8)]") == 2
 

@@ -299,22 +299,26 @@ def reduction_graph(dt):
     e = b.add_input(TensorType((0, 3), dt), "e")
     v = b.add_input(TensorType((6,), dt), "v")
     ops = sorted(irops.MULTI_AXIS_REDUCTION, key=lambda o: o.value)
-    variants = [((0, 1, 2), False), ((1,), False), ((0, 2), True)]
+    # Every op on every main dtype over all axes and over some axes with keepdims; the
+    # other axis patterns and empty inputs on float32 (the loops do not depend on dtype).
+    variants = [((0, 1, 2), False), ((0, 2), True)]
+    arg_variants = [(None, False), (2, True)]
     if dt not in MAIN_DTYPES:  # sums' accumulator dtypes; max/min of complex is rejected
         ops, variants = [Op.SUM, Op.PROD, Op.MEAN], variants[:1]
-    elif dt in (F32, I64):
-        variants += [((), False), ((2,), True)]
+    elif dt == F32:
+        variants += [((1,), False), ((), False), ((2,), True)]
+        arg_variants += [(0, False), (-2, False)]
     outputs = []
     for op in ops:
         for axes, keepdims in variants:
             r = b.emit(op, [x], axes=axes, keepdims=keepdims)
             outputs.append((r, f"{op} axes={axes} keepdims={keepdims}"))
         outputs.append((b.emit(op, [v], axes=(0,), keepdims=False), f"{op} 1-d"))
-        if op not in (Op.MAX, Op.MIN):
+        if op not in (Op.MAX, Op.MIN) and dt in (F32, C128):
             outputs.append((b.emit(op, [e], axes=(0,), keepdims=False), f"{op} empty"))
     if dt in MAIN_DTYPES:
         for op in (Op.ARGMAX, Op.ARGMIN):
-            for axis, keepdims in ((None, False), (0, False), (2, True), (-2, False)):
+            for axis, keepdims in arg_variants:
                 r = b.emit(op, [x], axis=axis, keepdims=keepdims)
                 outputs.append((r, f"{op} axis={axis} keepdims={keepdims}"))
             outputs.append((b.emit(op, [v], axis=None, keepdims=False), f"{op} 1-d"))

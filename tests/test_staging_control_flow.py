@@ -434,3 +434,20 @@ def test_list_grown_in_loop_bounded_by_a_scalar_argument_retraces_it_static():
     converted = check(grow, POS, 3)
     assert "`n` made static" in converted.explain()
     check(grow, POS, 2)
+
+
+def break_in_else(x, n):
+    s = x.dtype.type(0)
+    for i in range(n):
+        if x[i] > 0:
+            s += x[i]
+        else:
+            break
+    return s
+
+
+@pytest.mark.xfail(strict=True, reason="converter bug: `break_ = True` in an else branch is "
+                                       "not state of the `if` (the for's extra test is not "
+                                       "seen by liveness); plain to_function(f) is wrong too")
+def test_break_in_else_branch():
+    check(break_in_else, MIXED, 4)

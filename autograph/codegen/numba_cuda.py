@@ -322,24 +322,25 @@ class _Generator:
     # -- regions -----------------------------------------------------------------------
 
     def region(self, region: Region) -> None:
-        groups = plan_fusion(region) if self.fuse else {
-            n: [n] for n in region.nodes if n.op in ELEMENTWISE}
-        root_of = {m: root for root, group in groups.items() for m in group}
-        members = {m for group in groups.values() for m in group[:-1]}
-        last = _last_uses(region, root_of)
+        items = _kernel_items(region, self.fuse)
+        position = {n: (item[-1] if isinstance(item, list) else item)
+                    for item in items for n in (item if isinstance(item, list) else [item])}
+        used_outside = _used_outside(region, items)
+        last = _last_uses(region, position)
         dying: dict[Node, list[Value]] = {}
         for value, node in last.items():
             dying.setdefault(node, []).append(value)
-        for node in region.nodes:
-            for v in node.outputs:
-                ck.check_dtype(v.type.dtype, str(node.op))
-            if node in members:
-                continue
-            if node in groups:
-                emit_elementwise(self, groups[node])
+        for item in items:
+            nodes = item if isinstance(item, list) else [item]
+            for node in nodes:
+                for v in node.outputs:
+                    ck.check_dtype(v.type.dtype, str(node.op))
+            if isinstance(item, list):
+                emit_elementwise(self, item, [n.outputs[0] for n in item
+                                              if n.outputs[0] in used_outside])
             else:
-                EMITTERS[node.op](self, node)
-            self.give_back([self.vals[v].name for v in dying.get(node, ())
+                EMITTERS[item.op](self, item)
+            self.give_back([self.vals[v].name for v in dying.get(nodes[-1], ())
                             if v in self.pooled])
 
     def assign(self, names: list[str], values: list[Value]) -> None:
@@ -395,12 +396,60 @@ def _escaping(graph: Graph) -> set[Value]:
     return found
 
 
-def _last_uses(region: Region, root_of: dict[Node, Node]) -> dict[Value, Node]:
-    """For each value defined in `region`, the node (a fusion group's root for members)
-    after which nothing in the region uses it, nested regions included."""
+def _kernel_items(region: Region, fuse: bool) -> list:
+    """What the region's code is made of, in order: a list of elementwise nodes for each
+    fused kernel, or a node for everything else.
+
+    Fusion has two steps: `plan_fusion`'s single-use trees, then runs of consecutive
+    trees with the same shape (nothing else in between) merged into one kernel with
+    several outputs, so `c = a * a; d = b * b; e = c + d <= 4; ...` over one grid is one
+    launch (a run's inputs are all defined before it starts, so this is always valid).
+    """
+    if not fuse:
+        return [[n] if n.op in ELEMENTWISE else n for n in region.nodes]
+    groups = plan_fusion(region)
+    members = {m for group in groups.values() for m in group[:-1]}
+    # constants have no inputs: taking them first keeps them from splitting runs
+    items: list = [n for n in region.nodes if n.op is Op.CONSTANT]
+    for node in region.nodes:
+        if node.op is Op.CONSTANT:
+            continue
+        if node in members:
+            continue
+        if node not in groups:
+            items.append(node)
+            continue
+        group = groups[node]
+        previous = items[-1] if items else None
+        if (isinstance(previous, list) and previous[-1].outputs[0].type.shape
+                == node.outputs[0].type.shape):
+            previous.extend(group)
+        else:
+            items.append(list(group))
+    return items
+
+
+def _used_outside(region: Region, items: list) -> set[Value]:
+    """Values of fused kernels that something outside their own kernel uses."""
+    kernel_of = {n: id(item) for item in items if isinstance(item, list) for n in item}
+    found = set(region.results)
+    for node in region.nodes:
+        for sub in node.regions:
+            found.update(v for inner in sub.walk() for v in inner.inputs)
+            found.update(sub.results)
+        for v in node.inputs:
+            producer = v.producer
+            if producer is None or kernel_of.get(producer) != kernel_of.get(node):
+                found.add(v)
+    return found
+
+
+def _last_uses(region: Region, position: dict[Node, Node]) -> dict[Value, Node]:
+    """For each value defined in `region`, the node after whose code (a fused kernel's
+    last node for its members) nothing in the region uses it, nested regions included."""
     last: dict[Value, Node] = {}
     for node in region.nodes:
-        at = root_of.get(node, node)
+        at = position.get(node, node)
         for v in node.outputs:
             last[v] = at
         used = list(node.inputs)
@@ -450,17 +499,17 @@ def _host_safe(node: Node, loop: list[np.dtype]) -> bool:
     return not (node.op in (Op.FLOORDIV, Op.MOD) and loop[0].kind == "f")
 
 
-def emit_elementwise(gen: _Generator, nodes: list[Node]) -> None:
-    """One kernel for a group of elementwise nodes (the last is the root, the others are
-    used only inside the group), a scalar temporary per node.
+def emit_elementwise(gen: _Generator, nodes: list[Node],
+                     outputs: list[Value] | None = None) -> None:
+    """One kernel for a group of elementwise nodes of one shape, in order, with a scalar
+    temporary per node; `outputs` (default: the last node's value) are stored.
 
     A group whose inputs are all host scalars and constants (loop-index arithmetic, say)
     runs on the host instead, in the driver, and yields a host scalar: no launch and no
     device allocation for a 0-d value.
     """
-    root = nodes[-1]
-    out = root.outputs[0]
-    shape = out.type.shape
+    outputs = [nodes[-1].outputs[0]] if outputs is None else outputs
+    shape = nodes[-1].outputs[0].type.shape
     names = ck.index_names(len(shape))
     loops = [_loop_dtypes(node) for node in nodes]
     external = {v for node in nodes for v in node.inputs} - {n.outputs[0] for n in nodes}
@@ -500,16 +549,21 @@ def emit_elementwise(gen: _Generator, nodes: list[Node]) -> None:
         temp = f"{prefix}e{len(inside)}"
         body.append(f"{temp} = {text}")
         inside[node.outputs[0]] = temp
-    comment = " ".join(n.op.printed_name for n in nodes) + f" {out.type}"
+    ops_text = [n.op.printed_name for n in nodes]
+    comment = " ".join(ops_text if len(ops_text) <= 4 else
+                       ops_text[:2] + ["...", ops_text[-1], f"({len(ops_text)} ops)"])
     if on_host:
-        name = gen.define(out, "host")
         gen.out.lines(body)
-        gen.out.line(f"{name} = {ck.store(inside[out], out.type.dtype)}", comment + " (host)")
+        for out in outputs:
+            name = gen.define(out, "host")
+            gen.out.line(f"{name} = {ck.store(inside[out], out.type.dtype)}",
+                         f"{comment} {out.type} (host)")
         return
-    gen.allocate(out, comment)
-    target = params.output(out)
-    body.append(f"{ck.index_text(target, names if shape else [])} = "
-                f"{ck.store(inside[out], out.type.dtype)}")
+    for k, out in enumerate(outputs):
+        gen.allocate(out, f"{comment} {out.type}" if k == 0 else str(out.type))
+        target = params.output(out)
+        body.append(f"{ck.index_text(target, names if shape else [])} = "
+                    f"{ck.store(inside[out], out.type.dtype)}")
     gen.map_launch(params, shape, body, _label(nodes))
 
 
@@ -971,7 +1025,7 @@ def _emit_print(gen: _Generator, node: Node) -> None:
 
 
 def _elementwise_row(gen: _Generator, node: Node) -> None:
-    emit_elementwise(gen, [node])
+    emit_elementwise(gen, [node], list(node.outputs))
 
 
 # Every op has a row (tests/test_codegen_cuda_generate.py checks); elementwise ops share

@@ -152,6 +152,22 @@ class Graph:
 
         return format_graph(self)
 
+    def to_dot(self) -> str:
+        """The graph as Graphviz text (`autograph.ir.dot`): ops as nodes, values as edges."""
+        from autograph.ir import dot
+
+        return dot.to_dot(self)
+
+    def _repr_svg_(self):
+        from autograph.ir import dot
+
+        return dot.repr_svg(self)
+
+    def _repr_html_(self) -> str:
+        from autograph.ir import dot
+
+        return dot.repr_html(self)
+
     def __repr__(self) -> str:
         return (f"<Graph {self.name}: {len(self.body.params)} inputs, "
                 f"{len(self.body.results)} outputs>")

@@ -7,9 +7,9 @@ package whenever they meet a tensor: a staged `if` (`cond`), `while` (`while_loo
 (`call_builtin`). `trace` records one call as a graph; the api compiles and caches it.
 
 Modules: context (the trace, regions, origins), tensor (Tensor and its operators),
-indexing, dispatch + numpy_api (the NumPy API), pytrees, state (joining branch and loop
-state), control_flow, iterables, builtins, lists, concrete (needing concrete values),
-undefined (possibly-undefined variables), tracing (trace one call).
+indexing, dispatch + numpy_api (the NumPy API), pytrees, state + branches + loops (the
+state of staged branches and loops), control_flow, iterables, builtins, lists, concrete
+(needing concrete values), undefined (possibly-undefined variables), tracing (one call).
 
 Layering: imports `autograph.ir`, `autograph.errors`, `autograph.operators.variables` and
 NumPy only.

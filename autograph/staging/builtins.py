@@ -127,10 +127,12 @@ def _sum(iterable, start=0):
         return start
     # Python adds element by element from `start`, so the dtype is that of start + x[0].
     total = numpy_api.sum(iterable, axis=0)
-    start_type = (lift(start).type if isinstance(start, Tensor)
-                  else TensorType.of_python(start)
-                  if isinstance(start, (bool, int, float, complex)) and not isinstance(start, np.generic)
-                  else TensorType.of_array(start))
+    if isinstance(start, Tensor):
+        start_type = start.type
+    elif isinstance(start, (np.generic, np.ndarray)):
+        start_type = TensorType.of_array(start)
+    else:
+        start_type = TensorType.of_python(start)
     (target,) = infer(Op.ADD, [start_type, TensorType(iterable.shape[1:], iterable.dtype)])
     total = cast(total, target.dtype)
     if isinstance(start, (int, float, complex)) and not isinstance(start, bool) and start == 0:

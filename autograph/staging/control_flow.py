@@ -2,8 +2,8 @@
 
 The operators call these when a condition or an iterable is a tensor. Each traces the
 user's branch or loop body functions (from the converted code) into regions of a COND,
-WHILE or FOR node; state.py decides what flows through the regions and checks that both
-sides agree.
+WHILE or FOR node; branches.py and loops.py decide what flows through the regions and
+check that both sides agree.
 
 - `cond` traces both branches, each with fresh handles on the state tensors, so item
   assignment in one branch cannot leak into the other.
@@ -20,7 +20,9 @@ from autograph.errors import StagingError
 from autograph.ir.ops import Op
 from autograph.ir.types import TensorType
 from autograph.staging import concrete, context, iterables, numpy_api, pytrees
-from autograph.staging.state import BranchMerge, LoopCarry, Retype, is_tensor_like
+from autograph.staging.branches import BranchMerge
+from autograph.staging.loops import LoopCarry, Retype
+from autograph.staging.state import is_tensor_like
 from autograph.staging.tensor import (EMPTY, Tensor, apply, cast, lift, merge_sources,
                                       to_value)
 
@@ -214,7 +216,7 @@ def for_loop(iterable, extra_test, body, state: tuple, names: tuple[str, ...]):
             start, stop, step = (_int_value(b, ctx) for b in bounds)
             item_of = iterables.weak_int
         else:
-            start, stop, step = _int_value(0, ctx), _int_value(staged.length(), ctx), _int_value(1, ctx)
+            start, stop, step = (_int_value(b, ctx) for b in (0, staged.length(), 1))
             item_of = staged.item
         for _ in range(_MAX_RETYPES):
             types, hints = carry.param_types()

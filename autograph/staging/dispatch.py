@@ -12,7 +12,7 @@ import numpy as np
 
 from autograph.ir.ops import UFUNC
 from autograph.staging import numpy_api
-from autograph.staging.tensor import apply
+from autograph.staging.tensor import Tensor, apply, cast
 
 # ufunc -> IR op (np.divide is np.true_divide, np.abs is np.absolute: one entry each).
 UFUNC_OPS = {ufunc: op for op, ufunc in UFUNC.items()}
@@ -27,7 +27,8 @@ def qualified_name(func) -> str:
     """`np.fft.fft`, `np.cumsum`, `scipy.special.expit`: how the user wrote the function."""
     module = getattr(func, "__module__", None) or ""
     name = getattr(func, "__name__", repr(func))
-    if isinstance(func, np.ufunc) or module == "numpy" or module.startswith(("numpy._", "numpy.core")):
+    if (isinstance(func, np.ufunc) or module == "numpy"
+            or module.startswith(("numpy._", "numpy.core"))):
         return f"np.{name}"
     if module.startswith("numpy."):
         return f"np.{module[len('numpy.'):]}.{name}"
@@ -38,7 +39,19 @@ def _unsupported(what: str, why: str = ""):
     return numpy_api.unsupported(what, why)
 
 
+def _numpy_value(result):
+    """NumPy functions return NumPy values: a weak (Python-scalar) result becomes strong,
+    as `np.maximum(1, 2)` is `np.int64(2)` where `max(1, 2)` is `2`."""
+    if isinstance(result, Tensor) and result.weak:
+        return cast(result, result.dtype)
+    return result
+
+
 def array_ufunc(ufunc, method: str, inputs, kwargs):
+    return _numpy_value(_array_ufunc(ufunc, method, inputs, kwargs))
+
+
+def _array_ufunc(ufunc, method: str, inputs, kwargs):
     name = qualified_name(ufunc)
     if kwargs.get("out") is not None:
         raise _unsupported(f"{name}(..., out=...)",
@@ -66,7 +79,7 @@ def array_function(func, args, kwargs):
     impl = numpy_api.FUNCTIONS.get(func)
     if impl is None:
         raise _unsupported(qualified_name(func))
-    return impl(*args, **kwargs)
+    return _numpy_value(impl(*args, **kwargs))
 
 
 __all__ = ["array_ufunc", "array_function", "qualified_name", "UFUNC_OPS"]

@@ -2,7 +2,7 @@
 
 A Python list of tensors is ordinary state while its length stays fixed (pytrees.py). A
 list that a *staged* loop grows with `append` would need a length known only at run time;
-that is reported by the loop (state.py) with the fix to apply — preallocate an array and
+that is reported by the loop (loops.py) with the fix to apply — preallocate an array and
 assign rows — and, when the loop is bounded by a Python scalar argument, by retracing with
 that argument static, which unrolls the loop. No staged list type exists yet, so these
 entry points of the operators only ever see Python lists.

@@ -464,7 +464,8 @@ def empty(shape, dtype=float, order="C", **kw):
 def full(shape, fill_value, dtype=None, order="C", **kw):
     dims = static_shape(shape, "a shape for np.full")
     if dtype is None:
-        dtype = lift(fill_value).dtype if isinstance(fill_value, Tensor) else np.asarray(fill_value).dtype
+        dtype = (fill_value.dtype if isinstance(fill_value, Tensor)
+                 else np.asarray(fill_value).dtype)
     return full_of(dims, fill_value, dtype)
 
 

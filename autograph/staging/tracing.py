@@ -72,7 +72,8 @@ def _leaf_key(value, kind: str):
 
 
 def _is_container(value) -> bool:
-    return type(value) in _CONTAINERS or (isinstance(value, tuple) and hasattr(type(value), "_fields"))
+    return type(value) in _CONTAINERS or (isinstance(value, tuple)
+                                          and hasattr(type(value), "_fields"))
 
 
 def param_key(value, static: bool):

@@ -84,7 +84,24 @@ def test_shared_intermediate_is_computed_once_and_reused(check_graph, compile_cu
     s = b.emit(Op.SQUARE, [x])
     graph = b.finish([b.emit(Op.ADD, [s, b.emit(Op.SIN, [s])]), s])
     check_graph(graph, np.linspace(0, 1, 4))
-    assert len(compile_cuda(graph).kernels) == 2  # s is a result: its own kernel
+    program = compile_cuda(graph)
+    assert len(program.kernels) == 1  # one kernel storing both results
+    assert program.source.count("e0 = np.float64(x0 * x0)") == 1
+
+
+def test_runs_of_same_shape_trees_share_a_kernel(check_graph, compile_cuda):
+    b = Builder("run")
+    x = b.add_input(TensorType((3, 4), np.float32), "x")
+    y = b.add_input(TensorType((3, 4), np.float32), "y")
+    xx, yy = b.emit(Op.MUL, [x, x]), b.emit(Op.MUL, [y, y])   # each used twice
+    r2 = b.emit(Op.ADD, [xx, yy])
+    inside = b.emit(Op.LE, [r2, b.emit(Op.CONSTANT, [], value=1.0)])
+    d = b.emit(Op.SUB, [xx, yy])
+    total = b.emit(Op.SUM, [d], axes=(1,))                       # ends the run
+    graph = b.finish([inside, r2, total, b.emit(Op.NEG, [total])])
+    rng = np.random.default_rng(14)
+    check_graph(graph, *(rng.standard_normal((3, 4)).astype(np.float32) for _ in range(2)))
+    assert len(compile_cuda(graph).kernels) == 3
 
 
 def test_zero_d_and_weak_values(check_graph):
