@@ -15,7 +15,7 @@
 from autograph.errors import AutographError, ConversionError, LoadError, StagingError
 from autograph.conversion import to_function, to_source
 from autograph.operators.py_builtins import static_range
-from autograph.api import convert
+from autograph.api import RetraceWarning, convert
 from autograph.bench import Benchmark
 from autograph.differentiate import grad, value_and_grad
 from autograph.export import export, load
@@ -23,6 +23,6 @@ from autograph.export import export, load
 __version__ = "0.1.0"
 
 __all__ = [
-    "AutographError", "ConversionError", "LoadError", "StagingError", "Benchmark",
+    "AutographError", "ConversionError", "RetraceWarning", "LoadError", "StagingError", "Benchmark",
     "convert", "export", "grad", "load", "static_range", "to_function", "to_source", "value_and_grad",
 ]

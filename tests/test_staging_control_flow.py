@@ -446,8 +446,5 @@ def break_in_else(x, n):
     return s
 
 
-@pytest.mark.xfail(strict=True, reason="converter bug: `break_ = True` in an else branch is "
-                                       "not state of the `if` (the for's extra test is not "
-                                       "seen by liveness); plain to_function(f) is wrong too")
 def test_break_in_else_branch():
     check(break_in_else, MIXED, 4)

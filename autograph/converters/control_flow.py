@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import ast
 
-from autograph.converters import base, logical_expressions, loop_tests
+from autograph.converters import base, loop_tests
 from autograph.pyct import anno
 from autograph.pyct.analysis import activity
 
@@ -151,7 +151,7 @@ class ControlFlowTransformer(base.Converter):
 
     def visit_For(self, node):
         body_scope = anno.getanno(node, anno.BODY_SCOPE)
-        extra = loop_tests.extra_test(node)
+        extra = loop_tests.pop_extra_test(node)
         modified = body_scope.modified | _target_names(node.target)
         state = self._state(node, modified, extra_reads=activity.expr_scope(extra).read if extra else ())
         iterable = self.visit(node.iter)
@@ -170,8 +170,7 @@ class ControlFlowTransformer(base.Converter):
         new = [self._body_function(body_fn, [item_param] + state, unpack + body, state)]
         if extra is not None:
             test_fn = self.ctx.namer.new_name("loop_test")
-            new.append(self._test_function(
-                test_fn, state, logical_expressions.transform_expression(extra, self.ctx)))
+            new.append(self._test_function(test_fn, state, self.visit(extra)))
             test_arg = base.name(test_fn)
         else:
             test_arg = ast.Constant(value=None)

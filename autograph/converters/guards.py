@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ast
 
-from autograph.converters import base
+from autograph.converters import base, loop_tests
 
 
 def sets_flag(stmt: ast.stmt, flag: str) -> bool:
@@ -25,8 +25,10 @@ def guard_block(stmts: list[ast.stmt], flag: str) -> list[ast.stmt]:
     """Wraps everything after the first flag-setting statement in `if not flag:`.
 
     Statements directly after an unconditional `flag = True` are dead and dropped, as they
-    would never run in the original.
+    would never run in the original. A trailing loop-test marker stays where it is.
     """
+    if stmts and loop_tests.is_marker(stmts[-1]):
+        return guard_block(stmts[:-1], flag) + stmts[-1:]
     for i, stmt in enumerate(stmts):
         if not sets_flag(stmt, flag):
             continue

@@ -57,8 +57,3 @@ class LogicalTransformer(base.Converter):
 
 def transform(node, ctx):
     return LogicalTransformer(ctx).visit(node)
-
-
-def transform_expression(expr: ast.expr, ctx) -> ast.expr:
-    """Converts a free-standing expression (the extra test a `for` loop gets)."""
-    return LogicalTransformer(ctx).visit(expr)

@@ -102,12 +102,21 @@ def _names(graph: Graph) -> tuple[dict[Value, str], dict[Value, str]]:
 
 
 class _DotWriter:
+    """Writes node declarations inside their clusters and every edge at the top level.
+
+    In dot, naming a node in an edge statement inside a subgraph makes it a member of that
+    subgraph, so an edge from a graph input to an op inside a loop body, written in the
+    body's cluster, would drag the input into the loop's box. Edges are collected and
+    written after all clusters instead.
+    """
+
     def __init__(self, graph: Graph):
         self.graph = graph
         self.names, self.literals = _names(graph)
         self.ids: dict[Value, str] = {}       # value -> id of the dot node producing it
         self.counter = 0
         self.lines: list[str] = []
+        self.edges: list[str] = []
 
     def fresh(self, prefix: str) -> str:
         self.counter += 1
@@ -117,7 +126,7 @@ class _DotWriter:
         g = self.graph
         self.lines += [
             f"digraph {_quote(g.name)} {{",
-            '  graph [rankdir=TB, newrank=true, fontname="Helvetica", fontsize=11, labeljust=l];',
+            '  graph [rankdir=TB, fontname="Helvetica", fontsize=11, labeljust=l];',
             '  node [fontname="Helvetica", fontsize=10];',
             '  edge [fontname="Helvetica", fontsize=9, color="#52525b"];',
             f"  label={_quote('graph ' + g.name)}; labelloc=t;",
@@ -132,22 +141,17 @@ class _DotWriter:
             node_id = f"out{i}"
             label = f"output {i}\n{value.type}"
             self.lines.append(f"  {node_id} [label={_quote(label)}, {_STYLE['output']}];")
-            self.edge(value, node_id, 1)
+            self.edge(value, node_id)
+        self.lines += [f"  {e}" for e in self.edges]
         self.lines.append("}")
         return "\n".join(self.lines) + "\n"
 
-    def edge(self, value: Value, target: str, depth: int, extra: str = "") -> None:
+    def edge(self, value: Value, target: str) -> None:
         source = self.ids.get(value)
         if source is None:  # an inline literal: shown in the consumer's label
             return
-        pad = "  " * depth
-        attrs = []
-        if value.producer is not None:
-            attrs.append(f"label={_quote(self.names.get(value, '?'))}")
-        if extra:
-            attrs.append(extra)
-        suffix = f" [{', '.join(attrs)}]" if attrs else ""
-        self.lines.append(f"{pad}{source} -> {target}{suffix};")
+        label = f" [label={_quote(self.names.get(value, '?'))}]" if value.producer else ""
+        self.edges.append(f"{source} -> {target}{label};")
 
     def region_nodes(self, region: Region, depth: int) -> None:
         for node in region.nodes:
@@ -169,42 +173,34 @@ class _DotWriter:
             lines.append(", ".join(str(v.type) for v in node.outputs))
         return "\n".join(lines)
 
-    def plain_op(self, node: Node, depth: int) -> None:
+    def declare(self, node: Node, style: str, depth: int) -> str:
         node_id = self.fresh("n")
-        style = _STYLE["constant"] if node.op is Op.CONSTANT else _STYLE["op"]
-        pad = "  " * depth
-        self.lines.append(f"{pad}{node_id} [label={_quote(self.label(node))}, {style}];")
-        self.inputs_to(node, node_id, depth)
+        self.lines.append(f"{'  ' * depth}{node_id} [label={_quote(self.label(node))}, {style}];")
+        for v in dict.fromkeys(node.inputs):
+            self.edge(v, node_id)
         for v in node.outputs:
             self.ids[v] = node_id
+        return node_id
 
-    def inputs_to(self, node: Node, node_id: str, depth: int) -> None:
-        for v in dict.fromkeys(node.inputs):
-            self.edge(v, node_id, depth)
+    def plain_op(self, node: Node, depth: int) -> None:
+        self.declare(node, _STYLE["constant"] if node.op is Op.CONSTANT else _STYLE["op"], depth)
 
     def region_op(self, node: Node, depth: int) -> None:
         pad = "  " * depth
         fused = is_fused(node)
-        cluster = self.fresh("cluster_")
-        node_id = self.fresh("n")
+        self.lines.append(f"{pad}subgraph {self.fresh('cluster_')} {{")
         kind = "fused" if fused else "control"
-        self.lines.append(f"{pad}subgraph {cluster} {{")
         self.lines.append(f"{pad}  label={_quote(str(node.op))}; {_CLUSTER_STYLE[kind]};")
-        self.lines.append(f"{pad}  {node_id} [label={_quote(self.label(node))}, "
-                          f"{_STYLE['region_op']}];")
+        node_id = self.declare(node, _STYLE["region_op"], depth + 1)
         names = REGION_NAMES.get(node.op, ())
         for i, region in enumerate(node.regions):
             role = names[i] if i < len(names) else f"region{i}"
             self.region(region, role, node_id, depth + 1, fused)
         self.lines.append(f"{pad}}}")
-        self.inputs_to(node, node_id, depth)
-        for v in node.outputs:
-            self.ids[v] = node_id
 
     def region(self, region: Region, role: str, owner: str, depth: int, fused: bool) -> None:
         pad = "  " * depth
-        cluster = self.fresh("cluster_")
-        self.lines.append(f"{pad}subgraph {cluster} {{")
+        self.lines.append(f"{pad}subgraph {self.fresh('cluster_')} {{")
         style = _CLUSTER_STYLE["fused" if fused else "region"]
         self.lines.append(f"{pad}  label={_quote(role)}; {style};")
         for param in region.params:
@@ -212,14 +208,14 @@ class _DotWriter:
             self.ids[param] = param_id
             label = f"{self.names.get(param, '?')}\n{param.type}"
             self.lines.append(f"{pad}  {param_id} [label={_quote(label)}, {_STYLE['param']}];")
-            self.lines.append(f'{pad}  {owner} -> {param_id} [style=dashed, arrowhead=none];')
+            self.edges.append(f"{owner} -> {param_id} [style=dashed, arrowhead=none];")
         self.region_nodes(region, depth + 1)
         yield_id = self.fresh("y")
         self.lines.append(f"{pad}  {yield_id} [label=\"yield\", {_STYLE['yield']}];")
         if not region.params:
-            self.lines.append(f"{pad}  {owner} -> {yield_id} [style=invis];")
+            self.edges.append(f"{owner} -> {yield_id} [style=invis];")
         for v in region.results:
-            self.edge(v, yield_id, depth + 1)
+            self.edge(v, yield_id)
         self.lines.append(f"{pad}}}")
 
 

@@ -9,6 +9,8 @@ calls "two worlds".
 
 from __future__ import annotations
 
+import functools
+
 from autograph import staging
 
 
@@ -56,13 +58,18 @@ def for_stmt(iterable, extra_test, body, state: tuple, names: tuple[str, ...]):
         for item in iterable:
             state = body(item, *state)
         return state
-    for item in iterable:
+    items = iter(iterable)
+    for position, item in enumerate(items):
         verdict = extra_test(*state)
         if staging.is_tensor(verdict):
-            raise staging.StagingError(
-                "a `break` or `return` that depends on a tensor cannot stop a Python loop; "
-                "iterate over `range(...)` or an array so the loop is staged"
-            )
+            # A `break`/`return` that now depends on a tensor: the rest of a range is
+            # staged as a loop; other iterables are unrolled, each iteration guarded.
+            if isinstance(iterable, range):
+                return staging.for_loop(iterable[position:], extra_test, body, state, names)
+            for item in [item, *items]:
+                verdict = extra_test(*state)
+                state = staging.cond(verdict, functools.partial(body, item), _keep_state, state, names)
+            return state
         if not verdict:
             break
         state = body(item, *state)
