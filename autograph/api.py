@@ -27,7 +27,7 @@ import warnings
 
 import numpy as np
 
-from autograph import conversion, ir, staging
+from autograph import conversion, display, explanation, ir, staging
 from autograph.errors import AutographError
 from autograph.ir.types import DTYPE_NAMES
 from autograph.staging import context as _context
@@ -74,10 +74,14 @@ def _compile(graph: ir.Graph, backend: str):
 
 def _optimize(graph: ir.Graph) -> ir.Graph:
     """The default pass pipeline (autograph.passes) on a copy of the traced graph."""
+    return _optimize_with_report(graph)[0]
+
+
+def _optimize_with_report(graph: ir.Graph):
+    """`_optimize`, also returning the passes' Report (kept for `explain()`)."""
     from autograph import passes
 
-    optimized, _report = passes.run_passes(graph)
-    return optimized
+    return passes.run_passes(graph)
 
 
 # ---- specialisations ------------------------------------------------------------------------
@@ -94,6 +98,7 @@ class Specialization:
         self.key = key
         self.description = description
         self.reason = reason
+        self.build: explanation.Build | None = None  # set by whoever built it
         params = graph.inputs
         # 0-d strong inputs are passed to programs as NumPy scalars, not 0-d arrays.
         self.scalar_inputs = [i for i, p in enumerate(params)
@@ -197,6 +202,9 @@ class Lowered:
 
     def __repr__(self) -> str:
         return f"<Lowered {self.graph.name}({self._spec.description})>"
+
+    def _repr_html_(self) -> str:
+        return display.lowered_html(self)
 
 
 # ---- the converted function ---------------------------------------------------------------------
@@ -317,6 +325,7 @@ class ConvertedFunction:
             if spec is not None:
                 return spec
             reason = self._reason(bound, key)
+            clock = explanation.Stopwatch()
             while True:
                 try:
                     trace = staging.trace(self.python_function, args, kwargs, static,
@@ -335,11 +344,16 @@ class ConvertedFunction:
                     spec = self._cache.get(key)
                     if spec is not None:
                         return spec
-            graph = _optimize(trace.graph) if self._optimize else trace.graph
+            clock.lap("trace")
+            graph, report = (_optimize_with_report(trace.graph) if self._optimize
+                             else (trace.graph, None))
+            clock.lap("optimise")
             program = _compile(graph, self._backend)
+            clock.lap("codegen")
             description = tracing.describe_key(bound, static)
             spec = Specialization(trace, graph, program, key, description, reason,
                                   self._backend)
+            spec.build = explanation.Build(clock.laps, report)
             self._cache[key] = spec
             self._history.append((description, reason))
             if len(self._history) > MAX_TRACES_BEFORE_WARNING:
@@ -370,17 +384,17 @@ class ConvertedFunction:
         return Lowered(spec, self._signature)
 
     def explain(self) -> str:
-        """Every trace of this function: its signature and why it happened."""
+        """Every trace of this function: its signature, why it happened, the passes that
+        ran and what they changed, and the time each phase took (autograph.explanation)."""
         name = getattr(self._fn, "__qualname__", repr(self._fn))
-        if not self._history:
-            return f"{name}: not traced yet"
-        lines = [f"{name}: {len(self._history)} trace(s), backend {self._backend!r}"]
-        for i, (description, reason) in enumerate(self._history, 1):
-            lines.append(f"  {i}. ({description}) — {reason}")
-        return "\n".join(lines)
+        return explanation.explain(name, self._backend, self._history,
+                                   list(self._cache.values()))
 
     def __repr__(self) -> str:
         return f"<autograph.convert {getattr(self._fn, '__qualname__', self._fn)}>"
+
+    def _repr_html_(self) -> str:
+        return display.converted_function_html(self)
 
     # -- pickling ----------------------------------------------------------------------------
 

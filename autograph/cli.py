@@ -1,20 +1,28 @@
-"""`autograph dump FILE.py`: the converted source of a file's functions, without running it.
+"""`autograph dump FILE.py`: every stage of a file's functions, from source to program.
 
-The file is parsed, never imported or executed, so `dump` is safe on any file and shows
-exactly what `@autograph.convert` will turn each function into.
+    autograph dump FILE.py                              the converted source (the default)
+    autograph dump FILE.py --stage graph --run --function f --args "f32[1,512]" ...
+    autograph dump FILE.py --stage optimized --run ... --passes      pass by pass
+    autograph dump FILE.py --stage program --run ...    the generated program
+    autograph dump FILE.py --stage graph --run ... --format svg -o f.svg   a picture
+
+`--stage converted` parses the file and never imports or executes it, so it is safe on
+any file and shows exactly what `@autograph.convert` turns each function into. The other
+stages trace a function, which means importing the file (its module-level code runs), so
+they ask for `--run` explicitly; their logic is in `autograph/stages.py`. Every failure is
+one line on stderr and exit status 2, never a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
 import ast
-import io
-import keyword
 import sys
-import tokenize
 
-from autograph import converters
+from autograph import converters, stages
+from autograph import highlight as _highlight
 from autograph.errors import AutographError
+from autograph.ir import dot
 from autograph.pyct import parsing, rendering
 
 
@@ -51,55 +59,40 @@ def dump_source(text: str, filename: str, names=(), everything=False, renderer="
     return "\n\n\n".join(chunks) + ("\n" if chunks else "")
 
 
-_COLOURS = {"keyword": "\033[1;34m", "string": "\033[32m", "comment": "\033[90m",
-            "runtime": "\033[35m", "number": "\033[36m"}
-_RESET = "\033[0m"
-
-
 def highlight(text: str) -> str:
     """Terminal colours for Python source (keywords, strings, numbers, comments, `ag__`)."""
-    out, last_row, last_col = [], 1, 0
-    lines = text.splitlines(keepends=True)
-    try:
-        tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
-    except (tokenize.TokenError, SyntaxError):
-        return text
-    for tok in tokens:
-        (srow, scol), (erow, ecol) = tok.start, tok.end
-        if (srow, scol) > (last_row, last_col):
-            out.append(_slice(lines, (last_row, last_col), (srow, scol)))
-        piece = tok.string
-        kind = None
-        if tok.type == tokenize.NAME and keyword.iskeyword(piece):
-            kind = "keyword"
-        elif tok.type == tokenize.NAME and piece == "ag__":
-            kind = "runtime"
-        elif tok.type == tokenize.STRING:
-            kind = "string"
-        elif tok.type == tokenize.NUMBER:
-            kind = "number"
-        elif tok.type == tokenize.COMMENT:
-            kind = "comment"
-        out.append(f"{_COLOURS[kind]}{piece}{_RESET}" if kind else piece)
-        last_row, last_col = erow, ecol
-    return "".join(out)
+    return _highlight.to_ansi(text)
 
 
-def _slice(lines, start, end):
-    (srow, scol), (erow, ecol) = start, end
-    if srow == erow:
-        return lines[srow - 1][scol:ecol] if srow - 1 < len(lines) else ""
-    parts = [lines[srow - 1][scol:]] + lines[srow:erow - 1]
-    if erow - 1 < len(lines):
-        parts.append(lines[erow - 1][:ecol])
-    return "".join(parts)
+_ARGS_HELP = ("example arguments of the traced function, one per parameter: a type "
+              "(f32[1,512], i64[], f64~[], int, float: arrays of ones, Python 1 / 1.0), a "
+              "Python literal for values tracing needs or static ones (20, True, (3, 4), "
+              "'relu'), or NAME=SPEC for a keyword argument")
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="autograph", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
-    dump = commands.add_parser("dump", help="print the converted source of a file's functions")
+    dump = commands.add_parser(
+        "dump", help="print a stage (converted source, graph, program) of a file's functions",
+        description="Print a stage of a file's functions. --stage converted only parses the "
+                    "file; graph, optimized and program trace a function, which IMPORTS the "
+                    "file (its module-level code runs): they need --run and --args.")
     dump.add_argument("files", nargs="+", metavar="FILE.py")
+    dump.add_argument("--stage", choices=stages.STAGES, default="converted",
+                      help="converted: the converted source, never executing the file "
+                           "(default); graph: the traced graph; optimized: the graph after "
+                           "the passes; program: the generated program")
+    dump.add_argument("--run", action="store_true",
+                      help="allow importing (executing) the file, which tracing needs")
+    dump.add_argument("--args", nargs="+", default=None, metavar="SPEC", help=_ARGS_HELP)
+    dump.add_argument("--passes", action="store_true",
+                      help="with --stage optimized or program: the graph after each pass "
+                           "that changed it, and what each pass did")
+    dump.add_argument("--format", choices=("text", "dot", "svg"), default="text",
+                      help="text (default); dot: Graphviz text of the graph; svg: a picture "
+                           "(needs Graphviz's dot program)")
+    dump.add_argument("-o", "--output", metavar="FILE", help="write to FILE, not stdout")
     dump.add_argument("--function", action="append", default=[], metavar="NAME",
                       help="a top-level function to convert (repeatable)")
     dump.add_argument("--all", action="store_true", help="all top-level functions, decorated or not")
@@ -108,24 +101,109 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _UsageError(AutographError):
+    """Options that do not go together."""
+
+
+def _check_options(args) -> None:
+    traced = args.stage in stages.TRACED_STAGES
+    if not traced:
+        if args.args is not None:
+            raise _UsageError("--args is for the traced stages (--stage graph, optimized, "
+                              "program)")
+        if args.passes:
+            raise _UsageError("--passes needs --stage optimized or program")
+        if args.format != "text":
+            raise _UsageError(f"--format {args.format} draws a graph: use --stage graph or "
+                              f"optimized")
+        return
+    if not args.run:
+        raise _UsageError(f"--stage {args.stage} traces the function, which imports (executes) "
+                          f"the file: add --run to allow it")
+    if args.args is None:
+        raise _UsageError(f"--stage {args.stage} needs example arguments: --args "
+                          f"\"f32[1,512]\" ... (types, or values such as 20)")
+    if args.passes and args.stage not in ("optimized", "program"):
+        raise _UsageError("--passes needs --stage optimized or program")
+    if args.format != "text" and args.stage not in stages.GRAPH_STAGES:
+        raise _UsageError(f"--format {args.format} draws a graph: use --stage graph or "
+                          f"optimized")
+    if len(args.files) != 1:
+        raise _UsageError(f"--stage {args.stage} traces one function of one file")
+
+
+def _traced_output(path: str, text: str, args) -> str:
+    """The output of a traced stage for the one selected function of the file `path`."""
+    module_ast = parsing.parse_module_source(text, path)
+    selected = _select(module_ast, args.function, args.all)
+    if len(selected) != 1:
+        names = ", ".join(f.name for f in selected) or "none"
+        raise _UsageError(f"--stage {args.stage} traces one function: choose it with "
+                          f"--function NAME (selected: {names})")
+    name = selected[0].name
+    module = stages.import_file(path)
+    lowered = stages.lower(stages.converted(module, name), args.args, name)
+    if args.format == "dot":
+        return stages.stage_graph(lowered, args.stage).to_dot()
+    if args.format == "svg":
+        return dot.to_svg(stages.stage_graph(lowered, args.stage))
+    header = f"# {path}:{selected[0].lineno} {name}({', '.join(args.args)}) --stage {args.stage}\n"
+    if args.passes:
+        log = stages.passes_log(lowered.traced_graph)
+        if args.stage == "optimized":
+            return header + log
+        return header + log + "\n" + stages.stage_text(lowered, args.stage)
+    return header + stages.stage_text(lowered, args.stage)
+
+
+def _output(path: str, args) -> str:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+    except OSError as error:
+        raise _UsageError(f"cannot read {path}: {error.strerror}") from None
+    if args.stage == "converted":
+        return dump_source(text, path, args.function, args.all, args.renderer)
+    return _traced_output(path, text, args)
+
+
+def _write(output: str, args) -> None:
+    if args.output:
+        try:
+            with open(args.output, "w", encoding="utf-8") as handle:
+                handle.write(output)
+        except OSError as error:
+            raise _UsageError(f"cannot write {args.output}: {error.strerror}") from None
+        return
+    colour = args.color == "always" or (args.color == "auto" and sys.stdout.isatty())
+    sys.stdout.write(highlight(output) if colour and args.format == "text" else output)
+
+
+def _fail(where: str, error: AutographError) -> int:
+    message = str(error).strip().splitlines()
+    print(f"autograph: {where}{message[0] if message else type(error).__name__}",
+          file=sys.stderr)
+    return 2
+
+
 def main(argv=None) -> int:
     args = _parser().parse_args(argv)
-    colour = args.color == "always" or (args.color == "auto" and sys.stdout.isatty())
+    try:
+        _check_options(args)
+    except AutographError as error:
+        return _fail("", error)
     status = 0
+    outputs = []
     for path in args.files:
         try:
-            with open(path, encoding="utf-8") as handle:
-                text = handle.read()
-            output = dump_source(text, path, args.function, args.all, args.renderer)
-        except OSError as error:
-            print(f"autograph: cannot read {path}: {error.strerror}", file=sys.stderr)
-            status = 2
-            continue
+            outputs.append(_output(path, args))
         except AutographError as error:
-            print(f"autograph: {path}: {str(error).splitlines()[0]}", file=sys.stderr)
-            status = 2
-            continue
-        sys.stdout.write(highlight(output) if colour else output)
+            status = _fail(f"{path}: ", error)
+    try:
+        if outputs:
+            _write("".join(outputs), args)
+    except AutographError as error:
+        status = _fail("", error)
     return status
 
 

@@ -1,9 +1,10 @@
 """The CUDA backend: a graph becomes `@cuda.jit` kernels plus a host driver, one file.
 
-    _k0_tanh_mul_add ...              # one kernel per elementwise group, reduction, product...
-    def f(x, y):                      # the host driver: plain Python
-        a = rt.empty((1000,), np.float32)
-        _k0_tanh_mul_add[rt.grid(1000)](x, y, a)
+    @cuda.jit(cache=True)
+    def _k0_mul_add_tanh(a0, a1, a2): ...   # a kernel per fused group, reduction, product...
+    def f(x, y):                            # the host driver: plain Python
+        a = _pool.take((1000,), np.float32)
+        _k0_mul_add_tanh[rt.grid(1000)](x, y, a)
         return (a,)
 
 The generated text (`generate(graph)`, `program.source`) is written to the cache folder
@@ -11,18 +12,23 @@ under the hash of its text and imported (see `cache.py`), like the CPU backend's
 `@cuda.jit(cache=True)` keeps compiled kernels on disk across processes.
 
 Kernels. Every shape is static, so kernels carry sizes as literals and unflatten a flat
-grid-stride index by literal divisions. Elementwise nodes are fused into the kernel of
-their consumer when their value has no other use and the same shape (`plan_fusion`; a
-graph-level fusion pass can hand over groups the same way), so `tanh(x * 0.5 + y)` is one
-kernel reading `x` and `y` once. Dtypes match NumPy 2 exactly (see `cuda_kernels`).
+grid-stride index by literal divisions. Elementwise nodes are fused (`cuda_fusion`): a
+value with one consumer of the same shape is computed inside that consumer's kernel, and
+consecutive such trees over one shape share a kernel with several outputs, so
+`tanh(x * 0.5 + y) * exp(-x * x) + 1.0` is one kernel reading `x` and `y` once, and a
+Mandelbrot iteration is one launch. Dtypes match NumPy 2 exactly (see `cuda_kernels`).
 Reductions are shared-memory trees (a second pass where one output spans many blocks);
-matmul and dot share a tiled shared-memory kernel (large 2-D float products go through
-CuPy's cuBLAS when CuPy is importable: optional, never required).
+matmul and dot share a tiled shared-memory kernel (very large 2-D float products go
+through CuPy's cuBLAS when CuPy is importable: optional, never required).
 
 The driver keeps every intermediate on the device (0-d values as 1-element arrays; the
 index of a `for` region and 0-d graph inputs are host scalars, passed to kernels by
-value). Control flow runs on the host: COND, WHILE and FOR are Python `if`, `while` and
-`for` around kernel launches. Deciding a branch, ending a `while`, or reading `for` bounds
+value, and arithmetic on host scalars alone runs on the host). Buffers come from a pool
+per program and go back after their last use (`rt.Pool`): allocating costs more than
+launching a kernel.
+
+Control flow runs on the host: COND, WHILE and FOR are Python `if`, `while` and `for`
+around kernel launches. Deciding a branch, ending a `while`, or reading `for` bounds
 that are not constants needs the 0-d value on the host: each such read is a device->host
 copy that waits for all queued kernels (`rt.truth`, `rt.item`), costing a round trip of
 some tens of microseconds plus the drain of the launch queue — per iteration for a
@@ -50,6 +56,7 @@ from typing import Callable
 import numpy as np
 
 from autograph.codegen import cache
+from autograph.codegen import cuda_fusion
 from autograph.codegen import cuda_kernels as ck
 from autograph.codegen import cuda_runtime as rt
 from autograph.codegen.cuda_runtime import Target
@@ -58,7 +65,7 @@ from autograph.errors import AutographError
 from autograph.ir.graph import Graph, Node, Region, Value
 from autograph.ir.indexing import index_shape, normalize_index
 from autograph.ir.ops import (CONTROL_FLOW, ELEMENTWISE, REDUCTION, UFUNC, Op)
-from autograph.ir.types import TensorType, python_type_of
+from autograph.ir.types import python_type_of
 
 # Names the program's module scope owns; values never get them.
 _RESERVED = ("cuda", "rt", "np", "math", "base64", "numba")
@@ -143,48 +150,6 @@ class _Params:
         return ck.convert(self.read(value, indices), value.type.dtype, dtype)
 
 
-# ---- fusion -------------------------------------------------------------------------
-
-def plan_fusion(region: Region) -> dict[Node, list[Node]]:
-    """Groups of elementwise nodes that run as one kernel: {root: [members..., root]}.
-
-    A node joins the group of its consumer when its value has exactly one consumer (used
-    any number of times), in this region, that is elementwise with the same shape, and the
-    value is neither a region result nor used inside a nested region. Its computation then
-    moves to the consumer's position, which is safe: values are immutable. Every
-    elementwise node not fused into another is a root (possibly alone).
-    """
-    consumers: dict[Value, set[Node]] = {}
-    pinned: set[Value] = set(region.results)
-    for node in region.nodes:
-        for v in node.inputs:
-            consumers.setdefault(v, set()).add(node)
-        for sub in node.regions:
-            for inner in sub.walk():
-                pinned.update(inner.inputs)
-            pinned.update(sub.results)
-    into: dict[Node, Node] = {}
-    for node in region.nodes:
-        if node.op not in ELEMENTWISE or len(node.outputs) != 1:
-            continue
-        value = node.outputs[0]
-        users = consumers.get(value, set())
-        if value in pinned or len(users) != 1:
-            continue
-        (user,) = users
-        if user.op in ELEMENTWISE and user.outputs[0].type.shape == value.type.shape:
-            into[node] = user
-    groups: dict[Node, list[Node]] = {}
-    for node in region.nodes:
-        if node.op not in ELEMENTWISE:
-            continue
-        root = node
-        while root in into:
-            root = into[root]
-        groups.setdefault(root, []).append(node)
-    return groups
-
-
 # ---- the generator ------------------------------------------------------------------
 
 def _loop_dtypes(node: Node) -> list[np.dtype]:
@@ -229,7 +194,7 @@ class _Generator:
         self.kernel_specs: dict[str, tuple[ArgSpec, ...]] = {}
         self.constants: list[np.ndarray] = []
         self.scalar_constants: dict[tuple, int] = {}
-        self.escaping = _escaping(graph)
+        self.escaping = cuda_fusion.escaping(graph)
         self.pooled: set[Value] = set()     # allocated, and given back after last use
         self.allocated: set[Value] = set()  # every value with a buffer of its own
 
@@ -291,7 +256,7 @@ class _Generator:
 
     def allocate(self, value: Value, comment: str | None = None) -> str:
         """A new device array for `value`, from the program's pool; a value that never
-        escapes (see `_escaping`) is given back after its last use."""
+        escapes (see `cuda_fusion.escaping`) is given back after its last use."""
         name = self.define(value)
         t = value.type
         self.allocated.add(value)
@@ -322,11 +287,11 @@ class _Generator:
     # -- regions -----------------------------------------------------------------------
 
     def region(self, region: Region) -> None:
-        items = _kernel_items(region, self.fuse)
+        items = cuda_fusion.kernel_items(region, self.fuse)
         position = {n: (item[-1] if isinstance(item, list) else item)
                     for item in items for n in (item if isinstance(item, list) else [item])}
-        used_outside = _used_outside(region, items)
-        last = _last_uses(region, position)
+        used_outside = cuda_fusion.used_outside(region, items)
+        last = cuda_fusion.last_uses(region, position)
         dying: dict[Node, list[Value]] = {}
         for value, node in last.items():
             dying.setdefault(node, []).append(value)
@@ -378,87 +343,6 @@ class _Generator:
         signature = ", ".join(params)
         text += f"\n\ndef {driver}({signature}):\n" + self.out.text()
         return GeneratedProgram(text, driver, tuple(kinds), dict(self.kernel_specs))
-
-
-def _escaping(graph: Graph) -> set[Value]:
-    """Values another name may alias: results of any region (graph outputs, branch and
-    loop-body results) and loop-carried initial values. Every other value a kernel
-    writes is an intermediate that only its driver variable refers to, so its buffer can
-    go back to the pool after its last use."""
-    found = set(graph.outputs)
-    for node in graph.walk():
-        for region in node.regions:
-            found.update(region.results)
-        if node.op is Op.WHILE:
-            found.update(node.inputs)
-        elif node.op is Op.FOR:
-            found.update(node.inputs[3:])
-    return found
-
-
-def _kernel_items(region: Region, fuse: bool) -> list:
-    """What the region's code is made of, in order: a list of elementwise nodes for each
-    fused kernel, or a node for everything else.
-
-    Fusion has two steps: `plan_fusion`'s single-use trees, then runs of consecutive
-    trees with the same shape (nothing else in between) merged into one kernel with
-    several outputs, so `c = a * a; d = b * b; e = c + d <= 4; ...` over one grid is one
-    launch (a run's inputs are all defined before it starts, so this is always valid).
-    """
-    if not fuse:
-        return [[n] if n.op in ELEMENTWISE else n for n in region.nodes]
-    groups = plan_fusion(region)
-    members = {m for group in groups.values() for m in group[:-1]}
-    # constants have no inputs: taking them first keeps them from splitting runs
-    items: list = [n for n in region.nodes if n.op is Op.CONSTANT]
-    for node in region.nodes:
-        if node.op is Op.CONSTANT:
-            continue
-        if node in members:
-            continue
-        if node not in groups:
-            items.append(node)
-            continue
-        group = groups[node]
-        previous = items[-1] if items else None
-        if (isinstance(previous, list) and previous[-1].outputs[0].type.shape
-                == node.outputs[0].type.shape):
-            previous.extend(group)
-        else:
-            items.append(list(group))
-    return items
-
-
-def _used_outside(region: Region, items: list) -> set[Value]:
-    """Values of fused kernels that something outside their own kernel uses."""
-    kernel_of = {n: id(item) for item in items if isinstance(item, list) for n in item}
-    found = set(region.results)
-    for node in region.nodes:
-        for sub in node.regions:
-            found.update(v for inner in sub.walk() for v in inner.inputs)
-            found.update(sub.results)
-        for v in node.inputs:
-            producer = v.producer
-            if producer is None or kernel_of.get(producer) != kernel_of.get(node):
-                found.add(v)
-    return found
-
-
-def _last_uses(region: Region, position: dict[Node, Node]) -> dict[Value, Node]:
-    """For each value defined in `region`, the node after whose code (a fused kernel's
-    last node for its members) nothing in the region uses it, nested regions included."""
-    last: dict[Value, Node] = {}
-    for node in region.nodes:
-        at = position.get(node, node)
-        for v in node.outputs:
-            last[v] = at
-        used = list(node.inputs)
-        for sub in node.regions:
-            used += [v for inner in sub.walk() for v in inner.inputs] + list(sub.results)
-        for v in used:
-            if v in last:
-                last[v] = at
-    return last
 
 
 def params_list(params: _Params) -> list[str]:
@@ -683,7 +567,6 @@ def _emit_reduction(gen: _Generator, node: Node) -> None:
 def _contraction_shapes(node: Node):
     """(batch, rows, cols, depth, read_a, read_b, write) index builders for matmul/dot."""
     a, b = node.inputs
-    out = node.outputs[0]
     A, B = a.type.shape, b.type.shape
     if node.op is Op.MATMUL:
         a1, b1 = len(A) == 1, len(B) == 1
@@ -959,7 +842,7 @@ def _back_edge(gen: _Generator, names: list[str], results: list[Value],
     """Assigns the next iteration's state; first gives the old state's buffers back to the
     pool where that is safe: the slot's new value is a buffer the body allocated (so from
     the second iteration on the old one is too), and the old value was only ever read by
-    kernels (its parameters alias nothing: see `_escaping`)."""
+    kernels (its parameters alias nothing: see `cuda_fusion.escaping`)."""
     counts = {v: results.count(v) for v in results}
     old = [name for k, (name, value) in enumerate(zip(names, results))
            if value in gen.allocated and counts[value] == 1
@@ -1106,6 +989,8 @@ def compile_graph(graph: Graph, cache_dir=None, target: Target | None = None,
     module = cache.load_module(generated.text, folder)
     return CudaProgram(graph, generated, module, cache.program_path(generated.text, folder))
 
+
+plan_fusion = cuda_fusion.plan_fusion
 
 __all__ = ["EMITTERS", "ArgSpec", "CudaProgram", "GeneratedProgram", "Target", "compile_graph",
            "generate", "generate_program", "plan_fusion"]

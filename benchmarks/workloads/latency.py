@@ -86,19 +86,29 @@ class Probe:
     def __init__(self, batch: int):
         self.batch = batch
         self.reports: dict[str, list[dict]] = {COLD: [], WARM: [], NUMBA: []}
+        self.error: Exception | None = None
         self._ran = False
 
     def sample(self, name: str, repeats: int) -> list[float]:
+        """The samples of `name`; a failed child fails all three systems alike."""
         if not self._ran:
             self._ran = True
-            with tempfile.TemporaryDirectory(prefix="autograph-bench-") as home:
-                run_child(home, self.batch, numba_only=True)  # fills Numba's own cache
-            for _ in range(repeats):
-                with tempfile.TemporaryDirectory(prefix="autograph-bench-") as home:
-                    self.reports[COLD].append(run_child(home, self.batch))
-                    self.reports[WARM].append(run_child(home, self.batch))
-                    self.reports[NUMBA].append(run_child(home, self.batch, numba_only=True))
+            try:
+                self._run(repeats)
+            except Exception as error:
+                self.error = error
+        if self.error is not None:
+            raise self.error
         return [r["total_s"] for r in self.reports[name]]
+
+    def _run(self, repeats: int) -> None:
+        with tempfile.TemporaryDirectory(prefix="autograph-bench-") as home:
+            run_child(home, self.batch, numba_only=True)  # fills Numba's own cache
+        for _ in range(repeats):
+            with tempfile.TemporaryDirectory(prefix="autograph-bench-") as home:
+                self.reports[COLD].append(run_child(home, self.batch))
+                self.reports[WARM].append(run_child(home, self.batch))
+                self.reports[NUMBA].append(run_child(home, self.batch, numba_only=True))
 
     def details(self) -> dict:
         def median(name, key):
