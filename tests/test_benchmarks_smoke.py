@@ -25,11 +25,7 @@ from benchmarks.workloads import WORKLOADS, common, latency, load  # noqa: E402
 
 # Workloads autograph does not run yet, with the first line of the error they raise (the
 # benchmark report lists the same). strict: when one starts to pass, this test says so.
-KNOWN_FAILURES = {
-    "W3": "codegen: `ne`/`eq` of two weakly typed ints resolve to an object loop "
-          "(`np.object(a) != np.object(complex(1.0, 0.0))`)",
-    "W5": "codegen: `lt` of two weakly typed ints resolves to an object loop (as W3)",
-}
+KNOWN_FAILURES: dict[str, str] = {}
 
 CASES = [pytest.param(workload_id, case, id=case.title)
          for workload_id in WORKLOADS if workload_id != "latency"

@@ -201,8 +201,16 @@ def _operand_dtype(t: TensorType):
     return _BOOL if pt is bool else pt
 
 
+_PYTHON_SCALAR_DTYPES = {bool: np.dtype(np.bool_), int: np.dtype(np.int64),
+                         float: np.dtype(np.float64), complex: np.dtype(np.complex128)}
+
+
 @functools.lru_cache(maxsize=None)
 def _ufunc_loop(op: Op, operands: tuple) -> tuple[tuple[np.dtype, ...], np.dtype]:
+    if all(isinstance(o, type) for o in operands):
+        # Only Python scalars: NumPy would pick its object loop; compute as the values'
+        # default dtypes do (the rule gives the same result type).
+        operands = tuple(_PYTHON_SCALAR_DTYPES[o] for o in operands)
     dts = UFUNC[op].resolve_dtypes(operands + (None,))
     return tuple(dts[:-1]), dts[-1]
 
