@@ -4,20 +4,29 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# Generated programs and Numba's own cache live here, so repeated runs skip compilation.
+export AUTOGRAPH_CACHE_DIR ?= $(CURDIR)/.autograph_cache
 
-.PHONY: demo test test-fast bench clean
+.PHONY: demo test test-main test-cuda bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m pip install -q -e '.[test,cuda]'
 	touch $(STAMP)
 
 demo: $(STAMP)
 	$(PY) examples/seed_chapter.py
 
-test: $(STAMP)
-	$(PY) -m pytest tests
+# The CUDA simulator must be switched on before Numba is imported: its tests run in a
+# pytest process of their own.
+test: test-main test-cuda
+
+test-main: $(STAMP)
+	$(PY) -m pytest tests --ignore=tests/cuda
+
+test-cuda: $(STAMP)
+	NUMBA_ENABLE_CUDASIM=1 $(PY) -m pytest tests/cuda
 
 bench: $(STAMP)
 	$(PY) benchmarks/run.py
