@@ -1,0 +1,165 @@
+"""Scale-out: one converted function on 1 and 2 Dask workers, and from 1 and 2 threads.
+
+    .venv/bin/python benchmarks/scale_out.py                 # both parts, 7 repeats
+    .venv/bin/python benchmarks/scale_out.py --repeats 3 --only threads
+    .venv/bin/python benchmarks/scale_out.py --append benchmarks/RESULTS.md
+
+- *Workers.* The job: Mandelbrot escape counts (100 iterations) over a 1200×1600 grid in
+  16 blocks of 300×400, with the plain `da.blockwise` idiom, on a `LocalCluster` of
+  processes with one thread each (loopback only): 1 worker against 2. Both clusters stay
+  up and their repeats are interleaved, after a warm-up run that lets every worker trace
+  and compile. Bar: the job ≥ 1.7× faster on 2 workers.
+- *Threads.* The same function on one 300×400 block, called back to back from 1 thread
+  against from 2 threads at once (each on its own block): compiled programs release the
+  GIL, so two threads should do twice the work per second. Bar: ≥ 1.7× the throughput.
+
+The machine is shared and has 2 cores, so every figure is a median of repeats and every
+ratio compares medians taken in the same run (see timing.py). A benchmark, never a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import autograph  # noqa: E402
+
+BAR = 1.7
+MAX_ITER = 100
+GRID = (1200, 1600)
+BLOCK = (300, 400)
+
+
+@autograph.convert
+def escape_counts(re, im, max_iter):
+    """Mandelbrot escape counts of the grid im (rows) x re (columns) (as in the example)."""
+    c_re = re[None, :] + 0.0 * im[:, None]
+    c_im = im[:, None] + 0.0 * re[None, :]
+    z_re = np.zeros_like(c_re)
+    z_im = np.zeros_like(c_re)
+    counts = np.zeros(c_re.shape, dtype=np.int32)
+    for _ in range(max_iter):
+        inside = z_re * z_re + z_im * z_im <= 4.0
+        counts = counts + inside
+        z_re, z_im = (np.where(inside, z_re * z_re - z_im * z_im + c_re, z_re),
+                      np.where(inside, 2.0 * z_re * z_im + c_im, z_im))
+    return counts
+
+
+def _ratio(slow: list[float], fast: list[float]) -> tuple[float, float, float]:
+    """(median slow, median fast, their ratio)."""
+    a, b = statistics.median(slow), statistics.median(fast)
+    return a, b, a / b
+
+
+def workers(repeats: int) -> dict:
+    import dask.array as da
+    from dask.distributed import Client, LocalCluster
+
+    re = da.linspace(-2.0, 1.0, GRID[1], chunks=BLOCK[1])
+    im = da.linspace(-1.5, 1.5, GRID[0], chunks=BLOCK[0])
+    image = da.blockwise(escape_counts, "ij", re, "j", im, "i", MAX_ITER, None,
+                         dtype=np.int32, meta=np.empty((0, 0), np.int32))
+    clients, clusters, times = {}, [], {1: [], 2: []}
+    try:
+        for n in (1, 2):
+            cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                                   host="127.0.0.1", dashboard_address=None)
+            clusters.append(cluster)
+            clients[n] = Client(cluster, set_as_default=False)
+        reference = None
+        for n, client in clients.items():  # warm-up: every worker traces and compiles
+            result = client.compute(image).result()
+            if reference is None:
+                reference = result
+            assert np.array_equal(result, reference)
+        for _ in range(repeats):
+            for n, client in clients.items():
+                started = time.perf_counter()
+                client.compute(image).result()
+                times[n].append(time.perf_counter() - started)
+    finally:
+        for client in clients.values():
+            client.close()
+        for cluster in clusters:
+            cluster.close()
+    one, two, ratio = _ratio(times[1], times[2])
+    return {"name": f"Dask job, {image.npartitions} blocks: 2 workers vs 1",
+            "baseline": f"1 worker {one:.3f} s", "measured": f"2 workers {two:.3f} s",
+            "ratio": ratio, "samples": times}
+
+
+def threads(repeats: int, calls: int = 4) -> dict:
+    rows, cols = BLOCK
+    blocks = [(np.linspace(-2.0 + k, 1.0 + k, cols) * 0.5, np.linspace(-1.5, 1.5, rows))
+              for k in range(2)]
+    escape_counts(*blocks[0], MAX_ITER)  # trace and compile outside the timing
+
+    def run(k):
+        for _ in range(calls):
+            escape_counts(*blocks[k], MAX_ITER)
+
+    one, two = [], []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        run(0)
+        run(1)
+        one.append(time.perf_counter() - started)  # 2 * calls calls on 1 thread
+        pool = [threading.Thread(target=run, args=(k,)) for k in range(2)]
+        started = time.perf_counter()
+        for t in pool:
+            t.start()
+        for t in pool:
+            t.join()
+        two.append(time.perf_counter() - started)  # the same calls on 2 threads
+    a, b, ratio = _ratio(one, two)
+    return {"name": f"{2 * calls} calls on one {rows}×{cols} block: 2 threads vs 1",
+            "baseline": f"1 thread {a:.3f} s", "measured": f"2 threads {b:.3f} s",
+            "ratio": ratio, "samples": {1: one, 2: two}}
+
+
+def markdown(rows: list[dict], repeats: int) -> str:
+    lines = ["## Scale-out", "",
+             f"`benchmarks/scale_out.py`, medians of {repeats} interleaved repeats on this "
+             f"2-core shared machine; bar ≥ {BAR}×.", "",
+             "| case | baseline | measured | speed-up | bar |", "| --- | --- | --- | --- | --- |"]
+    for row in rows:
+        verdict = "met" if row["ratio"] >= BAR else "missed"
+        lines.append(f"| {row['name']} | {row['baseline']} | {row['measured']} | "
+                     f"{row['ratio']:.2f}× | {verdict} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description="Scale-out benchmark (see module doc).")
+    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--only", choices=("workers", "threads"))
+    parser.add_argument("--append", type=Path, help="append the markdown section to this file")
+    args = parser.parse_args(argv)
+    rows = []
+    if args.only in (None, "threads"):
+        rows.append(threads(args.repeats))
+    if args.only in (None, "workers"):
+        rows.append(workers(args.repeats))
+    text = markdown(rows, args.repeats)
+    print(text)
+    for row in rows:
+        print(row["name"], {k: [round(s, 3) for s in v] for k, v in row["samples"].items()})
+    if args.append:
+        with open(args.append, "a", encoding="utf-8") as f:
+            f.write("\n" + text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
