@@ -2,7 +2,8 @@
 
 They live in an importable module (tests/ is on the path of pytest and of the Dask
 workers it spawns) so that they pickle *by name*; closures made inside the tests pickle
-by value. `trace_count` reads how many signatures a converted function was traced for.
+by value. `trace_count` and `traced_signatures` read what a converted function was traced
+for (from its `explain()`).
 """
 
 from __future__ import annotations
@@ -68,3 +69,8 @@ def trace_count(function) -> int:
     """How many signatures `function` has been traced for (from `explain()`)."""
     found = re.search(r"(\d+) trace", function.explain().splitlines()[0])
     return int(found.group(1)) if found else 0
+
+
+def traced_signatures(function) -> set[str]:
+    """The signatures `function` was traced for, as `explain()` lists them ("x: f32[4,16]")."""
+    return set(re.findall(r"^\s*\d+\. \((.*?)\) —", function.explain(), re.MULTILINE))

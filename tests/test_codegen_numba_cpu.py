@@ -13,6 +13,8 @@ emitter and a differential test.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -81,7 +83,8 @@ def check(graph, args, cache_dir, labels=None):
     """Runs `graph` compiled and interpreted on `args`; compares every output."""
     program = compile_graph(graph, cache_dir)
     got = program(*args)
-    with np.errstate(all="ignore"):
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # NumPy's warnings (complex -> real, empty mean)
         want = run(graph, *args)
     assert len(got) == len(want)
     for k, (g, w) in enumerate(zip(got, want)):
@@ -453,6 +456,9 @@ def creation_graph():
 def test_creation_ops(cache_dir):
     graph, labels = creation_graph()
     program = check(graph, [], cache_dir, labels)
+    for label, got, want in zip(labels, program(), run(graph)):
+        if label.startswith("arange"):  # NumPy's fill, exactly
+            np.testing.assert_array_equal(got, want, err_msg=label)
     first = program()
     first[-7][0, 0] = 100.0  # a returned constant is a copy: the next call is unaffected
     assert program()[-7][0, 0] == 0.0
@@ -769,3 +775,55 @@ def test_every_elementwise_op_is_run_on_every_main_dtype():
             x = b.add_input(TensorType((2,), dt))
             if try_emit(b, op, [x, x]) is not None:
                 assert op in binary, (op, dt)
+
+
+# ---- property tests: NumPy's integer and float arithmetic on many values ------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from hypothesis.extra import numpy as hnp  # noqa: E402
+
+ARITHMETIC_OPS = [Op.ADD, Op.SUB, Op.MUL, Op.FLOORDIV, Op.MOD, Op.TRUEDIV, Op.MAXIMUM,
+                  Op.MINIMUM, Op.LT, Op.EQ, Op.LEFT_SHIFT, Op.RIGHT_SHIFT, Op.POW]
+
+
+def arithmetic_graph(dt):
+    b = Builder(f"arithmetic_{dt.name}")
+    x = b.add_input(TensorType((8,), dt), "x")
+    y = b.add_input(TensorType((8,), dt), "y")
+    outputs = []
+    for op in ARITHMETIC_OPS:
+        rhs = b.emit(Op.ABS, [y]) if op is Op.POW and dt.kind == "i" else y
+        v = try_emit(b, op, [x, rhs])
+        if v is not None:
+            outputs.append((v, str(op)))
+    return finish(b, outputs)
+
+
+@pytest.fixture(scope="module")
+def arithmetic_programs(cache_dir):
+    programs = {}
+    for dt in (I32, I8, F64):
+        graph, labels = arithmetic_graph(dt)
+        programs[dt] = (graph, labels, compile_graph(graph, cache_dir))
+    return programs
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data(), dt=st.sampled_from([I32, I8, F64]))
+def test_arithmetic_matches_numpy_on_random_values(arithmetic_programs, data, dt):
+    graph, labels, program = arithmetic_programs[dt]
+    if dt.kind == "f":
+        elements = st.floats(-1e6, 1e6, width=64) | st.sampled_from([0.0, -0.0, np.inf, np.nan])
+    else:
+        info = np.iinfo(dt)
+        elements = st.integers(int(info.min), int(info.max)) | st.integers(-3, 3)
+    x = data.draw(hnp.arrays(dt, (8,), elements=elements))
+    y = data.draw(hnp.arrays(dt, (8,), elements=elements))
+    if dt.kind == "i":
+        y[y == info.min] = 0  # |min| overflows before the power: NumPy raises there
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        want = run(graph, x, y)
+    for label, got, w in zip(labels, program(x, y), want):
+        assert_same(got, w, f"{dt} {label}")

@@ -5,6 +5,9 @@ result is compared with the single-process result. Skipped without `dask[distrib
 from __future__ import annotations
 
 import pickle
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -30,12 +33,11 @@ def client():
     cluster.close()
 
 
-def _worker_trace_counts(client, function) -> list[int]:
-    """Signatures traced, per worker, by the function `function` unpickles to there (by
+def _worker_signatures(client, function) -> list[set[str]]:
+    """Per worker, the signatures traced by the function `function` unpickles to there (by
     name: the module's object; by value: the worker's memoised copy)."""
     payload = _dumps(function)
-    counts = client.run(lambda: support.trace_count(pickle.loads(payload)))
-    return sorted(counts.values())
+    return list(client.run(lambda: support.traced_signatures(pickle.loads(payload))).values())
 
 
 def _dumps(function) -> bytes:
@@ -96,14 +98,16 @@ def test_padding_compiles_one_signature_per_worker_for_uneven_chunks(client):
     padded = agd.map_blocks(padded_fn, chunked, dtype=np.float32,
                             chunks=(chunked.chunks[0], (4,)))
     np.testing.assert_allclose(padded.compute(), expected, rtol=1e-5, atol=1e-6)
-    assert sum(_worker_trace_counts(client, padded_fn)) <= 2  # one shape, one per worker
+    per_worker = _worker_signatures(client, padded_fn)
+    assert set().union(*per_worker) == {"x: f32[100,16]"}  # one shape on every worker
 
     plain = chunked.map_blocks(plain_fn, dtype=np.float32, chunks=(chunked.chunks[0], (4,)),
                                meta=np.empty((0, 0), np.float32))
     np.testing.assert_allclose(plain.compute(), expected, rtol=1e-5, atol=1e-6)
     # Without padding the 50-row edge block is one more signature somewhere: the cost
     # autograph.dask removes.
-    assert sum(_worker_trace_counts(client, plain_fn)) >= 2
+    assert set().union(*_worker_signatures(client, plain_fn)) == {"x: f32[100,16]",
+                                                                  "x: f32[50,16]"}
 
 
 def test_blockwise_pads_both_axes_of_a_grid(client):
@@ -149,3 +153,12 @@ def test_building_the_graph_does_not_trace_on_the_client():
     assert support.trace_count(fn) == 0
     x.map_blocks(fn, dtype=np.float64)  # plain, without meta=: Dask's probe call traces
     assert support.trace_count(fn) >= 1
+
+
+def test_import_autograph_does_not_import_dask():
+    code = ("import sys, autograph; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed')"
+            " or m == 'autograph.dask'))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=Path(__file__).resolve().parent.parent, timeout=120, check=True)
+    assert done.stdout.strip() == "[]"

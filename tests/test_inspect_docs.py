@@ -58,7 +58,6 @@ def test_the_page_has_commands_for_every_stage():
 @pytest.mark.parametrize("command, expected", BLOCKS, ids=[c[:60] for c, _ in BLOCKS])
 def test_console_block_is_current(command, expected, capsys, monkeypatch):
     monkeypatch.chdir(ROOT)
-    monkeypatch.syspath_prepend(str(ROOT))
     status = cli.main(["dump", *shlex.split(command), "--color", "never"])
     out, err = capsys.readouterr()
     assert status == (2 if expected.startswith("autograph: ") else 0), err

@@ -65,10 +65,8 @@ def write_program(text: str, cache_dir) -> Path:
     try:
         if path.read_text(encoding="utf-8") == text:
             return path
-    except (FileNotFoundError, UnicodeDecodeError):
-        pass
-    except OSError as exc:
-        raise AutographError(f"cannot read the generated program {path}: {exc}") from exc
+    except (OSError, UnicodeDecodeError):
+        pass  # missing or unreadable: (re)write it, which reports a real problem
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)

@@ -355,6 +355,7 @@ class _Program:
         self.contiguous: set[Value] = set()  # fresh C-ordered arrays this program made
         self.constants: list[tuple[str, str]] = []
         self.uses_base64 = False
+        self.helpers: set[str] = set()  # names in HELPERS this program calls
         self.has_print = any(n.op is Op.PRINT for n in graph.walk() if n in self.live)
         self.function_name = self.function_name_of(graph)
         hints = {v.hint for v in _values_in_order(graph) if is_usable(v.hint)}
@@ -506,10 +507,31 @@ class _Program:
             head.line(f"{name} = {text}")
         if self.constants:
             head.line()
+        for helper in sorted(self.helpers):
+            head.lines(HELPERS[helper].splitlines())
+            head.line()
         options = "cache=True" if self.has_print else "nogil=True, cache=True"
         head.line(f'@numba.njit({options}, error_model="numpy")')
         head.line(f"def {self.function_name}({', '.join(params)}):")
         return head.text() + body.text()
+
+
+# Module-level functions a program may call, written into its file when it does.
+HELPERS = {
+    "_int_power": '''\
+@numba.njit(nogil=True, cache=True)
+def _int_power(base, exponent):
+    # NumPy's integer power: repeated squaring, wrapping around like the integer type.
+    if exponent < 0:
+        raise ValueError("Integers to negative integer powers are not allowed.")
+    result = np.int64(1)
+    while exponent > 0:
+        if exponent & 1:
+            result *= base
+        base *= base
+        exponent >>= 1
+    return result''',
+}
 
 
 def _values_in_order(graph: Graph) -> Iterator[Value]:
@@ -705,9 +727,13 @@ def _mod(p, args, ins, out):
 
 def _power(p, args, ins, out):
     a, b = args
-    if ins[0].kind in "fc":
+    t = ins[0]
+    if t.kind in "fc":
         return f"np.power({strip(a)}, {strip(b)})"
-    return _result(f"({a} ** {b})", ins[0], out)
+    # Numba's integer ** goes through floats for big exponents; NumPy squares and wraps.
+    p.helpers.add("_int_power")
+    return wrap(f"_int_power({strip(convert(a, t, _INT64))}, {strip(convert(b, t, _INT64))})",
+                out)
 
 
 _NUMBER = re.compile(r"^(?:np\.float\d+\()?\(?-?(?:[0-9][0-9.e+\-]*|np\.inf)\)?\)?$")
@@ -900,9 +926,12 @@ def _emit_arange(p: _Program, node: Node) -> None:
         return
     with p.loops((n,)) as (i,):
         index = i if t.kind in "iu" else convert(i, _INT64, t)
-        expr = f"{literal(first, t)} + {atom(index)} * {literal(delta, t)}"
+        step_text = literal(delta, t)
+        term = index if step_text == "1" else f"{atom(index)} * {step_text}"
+        expr = term if first == 0 and t.kind in "iu" else f"{literal(first, t)} + {term}"
         p.em.line(f"{name}[{i}] = {strip(_result(expr, t, t))}")
-    p.em.line(f"{name}[1] = {strip(literal(second, t))}")
+    if t.kind == "f":  # NumPy sets the second element itself, not as first + delta
+        p.em.line(f"{name}[1] = {strip(literal(second, t))}")
 
 
 def _emit_eye(p: _Program, node: Node) -> None:
@@ -914,7 +943,7 @@ def _emit_eye(p: _Program, node: Node) -> None:
     p.em.line(f"{name} = np.zeros({shape_text((n, m))}, {dtype_ref(t)})", "eye")
     lo, hi = max(0, -k), min(n, m - k)
     if hi > lo:
-        with p.em.block(f"for i0 in range({lo}, {hi})"):
+        with p.em.block(f"for i0 in range({f'{lo}, ' if lo else ''}{hi})"):
             col = "i0" if k == 0 else f"i0 + {k}" if k > 0 else f"i0 - {-k}"
             p.em.line(f"{name}[i0, {col}] = {strip(literal(1, t))}")
 
@@ -1466,6 +1495,13 @@ def _assign(p: _Program, targets: Sequence[str], values: Sequence[Value]) -> Non
 def _emit_cond(p: _Program, node: Node) -> None:
     then, orelse = node.regions
     names = [p.name(v) for v in node.outputs]
+    for region in (then, orelse):
+        # A result computed in the branch is written straight into the output variable.
+        produced = {v for n in region.nodes for v in n.outputs}
+        for name, v in zip(names, region.results):
+            if v in produced and not _is_scalar_constant(v):
+                p.namer.alias(v, name)
+                produced.discard(v)
     with p.em.block(f"if {strip(p.ref(node.inputs[0]))}", "cond"):
         p.emit_region(then)
         _assign(p, names, then.results)
