@@ -76,6 +76,9 @@ def _convert_code(fn: types.FunctionType, renderer: str = "auto") -> ConvertedCo
 
 
 def _target_function(fn):
+    inner = getattr(fn, "__ag_python_function__", None)  # an @autograph.convert function
+    if inner is not None:
+        fn = inner.__wrapped__  # to_function's wrapper wraps the user's function
     fn = sources.unwrap(fn)
     if not isinstance(fn, types.FunctionType):
         raise ConversionError(f"cannot convert {fn!r}: only Python functions, methods and lambdas can be")
