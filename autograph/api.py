@@ -9,9 +9,23 @@
 
 A call computes a signature key (staging.signature_key: arrays by shape and dtype, Python
 ints/floats by type, static arguments by value) and looks up the compiled specialisation.
-Calls whose arguments are all NumPy arrays, passed positionally, take a fast path keyed
-by shapes and dtypes alone, which skips argument binding: the per-call cost on top of the
-compiled program is a dict lookup and a tuple.
+Calls with positional arguments only take one of three paths, cheapest first:
+
+1. the *guard* of the signature used last (staging.guards): straight-line code that checks
+   each argument's class, dtype and shape (or static value) against constants, reads the
+   captured arrays where they are bound, and calls the compiled program — a Numba
+   dispatcher, directly — returning its output without generic pytree handling. Nothing
+   is allocated but the argument tuple; no lock is taken.
+2. on a miss, a key of the positional arguments (`_fast_key`) finds the guard of another
+   signature seen before, which becomes the one tried first;
+3. otherwise (keywords, containers, a new signature) the general path: bind the
+   arguments, compute the signature key, trace and compile under the lock if it is new
+   (so one signature is traced once however many threads race on it), and make its guard.
+
+Captured arrays are read at call time where the tracer found them bound (a closure cell,
+a global, an attribute of a static argument; staging.captures): an array rebound to one
+of the same shape and dtype is used as it is, one of another shape or dtype makes the
+specialisation stale and the function is traced again.
 
 When tracing needs the concrete value of a Python scalar argument (a shape, a list index),
 staging raises NeedsStaticArgument and the function is traced again with that argument
@@ -31,7 +45,9 @@ from autograph import conversion, display, explanation, ir, staging
 from autograph.errors import AutographError
 from autograph.ir.types import DTYPE_NAMES
 from autograph.staging import context as _context
-from autograph.staging import tracing
+from autograph.staging import guards, tracing
+from autograph.staging.captures import HELD, Site, StaleCapture
+from autograph.staging.guards import MISS
 
 BACKENDS = ("cpu", "cuda", "python")
 MAX_TRACES_BEFORE_WARNING = 5
@@ -104,10 +120,12 @@ class Specialization:
         self.scalar_inputs = [i for i, p in enumerate(params)
                               if p.type.shape == () and not p.type.weak]
         self.captured = tuple(trace.captured)
-        outputs = trace.output_leaves
-        self.single_array = (trace.output_tree.kind == "leaf" and outputs[0][0] == "out"
-                             and graph.outputs[0].type.ndim > 0)
-        # The Numba CPU program's jitted function, called directly on the fast path.
+        # The captured arrays last checked against the graph; guards pass on the arrays
+        # they read only if these are the same objects (see staging.guards).
+        self.now = list(trace.captured)
+        self.finish, self.finisher = trace.finisher()
+        # The Numba CPU program's jitted function (its dispatcher), called directly by
+        # guards when every input already has its exact type.
         self.raw = getattr(program, "function", None) if backend == "cpu" else None
 
     @property
@@ -120,79 +138,89 @@ class Specialization:
             if isinstance(value, np.ndarray):
                 flat[i] = value[()]
         outputs = self.program(*flat)
-        if self.single_array:
+        if self.finish == "first":
             return outputs[0]
+        if self.finish == "convert":
+            return self.finisher(outputs[0])
         return self.trace.build_outputs(outputs)
 
     def call_bound(self, bound: inspect.BoundArguments):
-        return self._run(self.trace.flat_inputs(bound))
+        """Runs the program on a bound call (raises StaleCapture if a captured array was
+        rebound to one of another shape or dtype)."""
+        flat = self.trace.flat_inputs(bound)
+        first = len(flat) - len(self.now)
+        for k, value in enumerate(flat[first:]):
+            self.now[k] = value  # checked by flat_inputs: guards may pass it on
+        return self._run(flat)
 
-
-class _FastPlan:
-    """Calls of one specialisation with positional arguments only, without binding them.
-
-    Graph inputs are the traced positional arguments (`positions`, None: all of them, in
-    order) followed by a fixed `suffix` (traced defaults, captured arrays). When every
-    input already has its exact dtype and no 0-d array needs to become a scalar, the
-    compiled function is called directly, skipping the program's input checks: the fast
-    key guarantees the shapes and dtypes it was compiled for.
-    """
-
-    __slots__ = ("spec", "positions", "suffix", "raw", "needs_scalars")
-
-    def __init__(self, spec: Specialization, positions, suffix, raw, needs_scalars):
-        self.spec, self.positions, self.suffix = spec, positions, suffix
-        self.raw, self.needs_scalars = raw, needs_scalars
-
-    @classmethod
-    def make(cls, spec: Specialization, n_args: int, bound: inspect.BoundArguments):
-        """The plan for `n_args` positional arguments, or None if they cannot use one."""
-        inputs = spec.trace.inputs
-        head = [s for s in inputs if s.param < n_args]
-        if any(s.leaf is not None for s in head) or inputs[:len(head)] != head:
+    def guard(self, name: str, args: tuple, bound: inspect.BoundArguments, fallback):
+        """A guard (staging.guards) for calls with positional arguments like `args`, or
+        None when some argument needs binding (a container, a keyword-only traced one);
+        calls it does not fit go to `fallback(args, kwargs)`."""
+        trace = self.trace
+        if any(s.leaf is not None for s in trace.inputs):
             return None
-        positions = [s.param for s in head]
-        positions = None if positions == list(range(n_args)) else tuple(positions)
-        flat = spec.trace.flat_inputs(bound)
-        exact = all(_exact_input(v, p.type) for v, p in zip(flat, spec.graph.inputs))
-        raw = spec.raw if exact and not spec.scalar_inputs else None
-        return cls(spec, positions, tuple(flat[len(head):]), raw, bool(spec.scalar_inputs))
-
-    def __call__(self, args: tuple):
-        if self.positions is not None:
-            args = [args[i] for i in self.positions]
-        if self.needs_scalars:
-            return self.spec._run([*args, *self.suffix])
-        if self.raw is not None:
-            outputs = self.raw(*args, *self.suffix)
-        else:
-            outputs = self.spec.program(*args, *self.suffix)
-        if self.spec.single_array:
-            return outputs[0]
-        return self.spec.trace.build_outputs(outputs)
+        n = len(args)
+        values = list(bound.arguments.values())
+        inputs = self.graph.inputs
+        input_of = {s.param: j for j, s in enumerate(trace.inputs)}
+        arguments = []
+        for i, value in enumerate(args):
+            if trace.param_names[i] in trace.static_args:
+                arguments.append(guards.static(i, value))
+            elif i not in input_of:
+                return None
+            elif type(value) in _WEAK_SCALARS:
+                arguments.append(guards.weak_scalar(i, value))
+            elif type(value) is np.ndarray or isinstance(value, np.generic):
+                ttype = inputs[input_of[i]].type
+                arguments.append(guards.traced_array(i, value, ttype.shape == () and not
+                                                     ttype.weak))
+            else:
+                return None
+        extra, exact = [], True
+        for j, s in enumerate(trace.inputs):
+            if s.param >= n:  # a traced default: the same object on every call
+                value = values[s.param]
+                if j in self.scalar_inputs and isinstance(value, np.ndarray):
+                    value = value[()]
+                extra.append(value)
+                exact = exact and _exact_input(value, inputs[j].type)
+        run = self.raw if self.raw is not None and exact else self.program
+        first = len(inputs) - len(self.now)
+        scalar_sites = [first + k in self.scalar_inputs for k in range(len(self.now))]
+        sites = trace.sites or [Site(HELD, "array", a, a) for a in self.captured]
+        guard = guards.build(name, arguments, extra, sites, scalar_sites, self.now, run,
+                             self.finish, self.finisher, fallback,
+                             {p: values[p] for p in range(n, len(values))})
+        guard.spec = self
+        return guard
 
 
 def _exact_input(value, ttype) -> bool:
+    """Whether a Numba dispatcher would type `value` exactly as the graph input `ttype`."""
     if ttype.weak:
-        return type(value) in (int, float) and ttype.dtype in (np.int64, np.float64)
-    return type(value) is np.ndarray and value.dtype == ttype.dtype
+        return type(value) in _WEAK_SCALARS and np.dtype(type(value)) == ttype.dtype
+    return (type(value) is np.ndarray or isinstance(value, np.generic)) and \
+        value.dtype == ttype.dtype
 
 
-_FAST_SCALARS = (int, float, complex)
+_WEAK_SCALARS = (int, float, complex)
 
 
 class Lowered:
     """The specialisation for some arguments: `.graph` (IR), `.source` (program), callable."""
 
-    def __init__(self, spec: Specialization, signature: inspect.Signature):
+    def __init__(self, spec: Specialization, signature: inspect.Signature, captured=None):
         self._spec = spec
         self._signature = signature
         self.graph = spec.graph
         self.traced_graph = spec.trace.graph
         self.source = spec.source
         self.static_args = dict(spec.trace.static_args)
-        # The arrays met while tracing, read at call time: the last graph inputs, in order.
-        self.captured = list(spec.trace.captured)
+        # The captured arrays (the last graph inputs, in order) as bound when lowered;
+        # calls read them again where they are bound.
+        self.captured = list(spec.trace.captured if captured is None else captured)
 
     def __call__(self, *args, **kwargs):
         return self._spec.call_bound(tracing.bind(self._signature, args, kwargs))
@@ -205,6 +233,11 @@ class Lowered:
 
     def _repr_html_(self) -> str:
         return display.lowered_html(self)
+
+
+def _identifier(name: str) -> str:
+    cleaned = "".join(c if c.isalnum() or c == "_" else "_" for c in name)
+    return cleaned if cleaned.isidentifier() else "f"
 
 
 # ---- the converted function ---------------------------------------------------------------------
@@ -233,14 +266,15 @@ class ConvertedFunction:
         self._auto_static: frozenset = frozenset()
         self._python_function = None
         self._cache: dict = {}
-        self._fast: dict = {}
+        self._fast: dict = {}  # fast key -> guard (staging.guards) of a specialisation
+        self._guard = self._call_general  # tried first: the guard of the last signature
+        self._guard_name = "guard_" + _identifier(getattr(fn, "__name__", "f"))
         self._lock = threading.RLock()
         self._history: list[tuple[str, str]] = []
         self._positional = [p.name for p in params.values()
                             if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
         self._max_fast_args = len(self._positional)
         self._static_positions = self._positions_of(self._static)
-        self._mixed = False  # some fast keys hold non-arrays: skip the all-arrays attempt
 
     def _positions_of(self, names) -> frozenset:
         return frozenset(i for i, n in enumerate(self._positional) if n in names)
@@ -266,23 +300,13 @@ class ConvertedFunction:
     # -- calls ----------------------------------------------------------------------------
 
     def __call__(self, *args, **kwargs):
-        if _context.active_traces and staging.is_tracing():  # called while tracing: inline
-            return self.python_function(*args, **kwargs)
-        if not kwargs:
-            if self._static_positions or self._mixed:
-                key = self._fast_key(args)
-            else:
-                try:
-                    key = tuple([(a.shape, a.dtype) for a in args])
-                except AttributeError:
-                    key = self._fast_key(args)
-            plan = self._fast.get(key)
-            if plan is not None:
-                return plan(args)
-        return self._call_slow(args, kwargs)
+        # The guard of the last signature: runs the program, or calls _call_general.
+        return self._guard(args, kwargs)
 
     def _fast_key(self, args):
-        """The fast-path key of positional arguments, or None if they need binding."""
+        """The key of a signature's guard for positional arguments (arrays by shape and
+        dtype, NumPy and Python scalars by type, static values by value), or None if they
+        need binding."""
         if len(args) > self._max_fast_args:
             return None
         static = self._static_positions
@@ -295,7 +319,11 @@ class ConvertedFunction:
                 if a.dtype not in DTYPE_NAMES:
                     return None
                 key.append((a.shape, a.dtype))
-            elif kind in _FAST_SCALARS:
+            elif kind in _WEAK_SCALARS:
+                key.append(kind)
+            elif isinstance(a, np.generic):
+                if a.dtype not in DTYPE_NAMES:
+                    return None
                 key.append(kind)
             elif tracing.is_plain_static(a):
                 key.append(tracing.static_key(a))
@@ -303,28 +331,73 @@ class ConvertedFunction:
                 return None
         return tuple(key)
 
-    def _call_slow(self, args, kwargs):
+    def _call_general(self, args, kwargs):
+        """A call the last guard did not take: another signature's guard, or binding."""
+        if _context.active_traces and staging.is_tracing():  # called while tracing: inline
+            return self.python_function(*args, **kwargs)
+        if not kwargs:
+            key = self._fast_key(args)
+            guard = self._fast.get(key) if key is not None else None
+            if guard is not None:
+                result = guard.attempt(args)
+                if result is not MISS:
+                    self._guard = guard
+                    return result
         bound = tracing.bind(self._signature, args, kwargs)
+        spec = self._specialization(args, kwargs, bound)
+        try:
+            result = spec.call_bound(bound)
+        except StaleCapture as stale:
+            spec = self._retrace_stale(spec, stale, args, kwargs, bound)
+            result = spec.call_bound(bound)
+        if not kwargs:
+            self._remember_guard(spec, args, bound)
+        return result
+
+    def _specialization(self, args, kwargs, bound) -> Specialization:
         spec = self._cache.get(tracing.signature_key(bound, self._static | self._auto_static))
         if spec is None:
             spec = self._specialize(args, kwargs, bound)
-        if not kwargs:
-            key = self._fast_key(args)
-            if key is not None and key not in self._fast:
-                plan = _FastPlan.make(spec, len(args), bound)
-                if plan is not None:
-                    self._fast[key] = plan
-                    self._mixed = self._mixed or any(type(a) is not np.ndarray for a in args)
-        return spec.call_bound(bound)
+        return spec
 
-    def _specialize(self, args, kwargs, bound) -> Specialization:
+    def _remember_guard(self, spec: Specialization, args, bound) -> None:
+        """Makes the guard of `spec` for these positional arguments the one tried first."""
+        key = self._fast_key(args)  # after tracing: it may have made arguments static
+        if key is None:
+            return
+        guard = self._fast.get(key)
+        if guard is None or guard.spec is not spec:
+            guard = spec.guard(self._guard_name, args, bound, self._call_general)
+            if guard is None:
+                return
+            self._fast[key] = guard
+        self._guard = guard
+
+    def _retrace_stale(self, spec, stale: StaleCapture, args, kwargs, bound) -> Specialization:
+        """Forgets `spec` (a captured array was rebound to another shape or dtype) and
+        traces the function again."""
+        with self._lock:
+            if self._cache.get(spec.key) is spec:
+                del self._cache[spec.key]
+            for key, guard in list(self._fast.items()):
+                if guard.spec is spec:
+                    del self._fast[key]
+            if getattr(self._guard, "spec", None) is spec:
+                self._guard = self._call_general
+            found = self._cache.get(tracing.signature_key(bound, self._static |
+                                                          self._auto_static))
+            if found is not None:  # another thread traced it again already
+                return found
+            return self._specialize(args, kwargs, bound, reason=str(stale))
+
+    def _specialize(self, args, kwargs, bound, reason: str | None = None) -> Specialization:
         with self._lock:
             static = self._static | self._auto_static
             key = tracing.signature_key(bound, static)
             spec = self._cache.get(key)
             if spec is not None:
                 return spec
-            reason = self._reason(bound, key)
+            reason = reason or self._reason(bound, key)
             clock = explanation.Stopwatch()
             while True:
                 try:
@@ -378,10 +451,14 @@ class ConvertedFunction:
     def lower(self, *args, **kwargs) -> Lowered:
         """The specialisation for these arguments (traced and compiled if needed)."""
         bound = tracing.bind(self._signature, args, kwargs)
-        spec = self._cache.get(tracing.signature_key(bound, self._static | self._auto_static))
-        if spec is None:
-            spec = self._specialize(args, kwargs, bound)
-        return Lowered(spec, self._signature)
+        spec = self._specialization(args, kwargs, bound)
+        values = list(bound.arguments.values())
+        try:
+            captured = spec.trace.captured_now(values)
+        except StaleCapture as stale:
+            spec = self._retrace_stale(spec, stale, args, kwargs, bound)
+            captured = spec.trace.captured_now(values)
+        return Lowered(spec, self._signature, captured)
 
     def explain(self) -> str:
         """Every trace of this function: its signature, why it happened, the passes that

@@ -178,6 +178,14 @@ def _result(expr: str, computed: np.dtype, out: np.dtype) -> str:
     return wrap(expr, out)
 
 
+def numba_type(t: TensorType) -> str:
+    """The Numba type of an input: a scalar, or a C-contiguous array (`float32[:, ::1]`)."""
+    scalar = "boolean" if t.dtype == _BOOL else t.dtype.name
+    if not t.shape:
+        return scalar
+    return f"{scalar}[{':, ' * (t.ndim - 1)}::1]"
+
+
 def shape_text(shape: Sequence[int]) -> str:
     return "(" + ", ".join(str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
 
@@ -352,7 +360,9 @@ class _Program:
         self.live = _live_nodes(graph)
         self.fused = _fused_values(graph, self.live)
         self.readonly: set[Value] = set()
-        self.contiguous: set[Value] = set()  # fresh C-ordered arrays this program made
+        # Arrays known to be C-contiguous: the inputs (the signature says so) and the
+        # arrays the program allocates.
+        self.contiguous: set[Value] = {p for p in graph.inputs if p.type.shape}
         self.constants: list[tuple[str, str]] = []
         self.uses_base64 = False
         self.helpers: set[str] = set()  # names in HELPERS this program calls
@@ -490,6 +500,12 @@ class _Program:
         params = [self.namer[p] for p in g.inputs]
         body = self.em
         with body.indented():
+            for p, name in zip(g.inputs, params):
+                if p.type.shape:  # the loops below are written for exactly this shape
+                    shape = shape_text(p.type.shape)
+                    with body.block(f"if {name}.shape != {shape}"):
+                        body.line(f'raise ValueError("{name}: the program is compiled for '
+                                  f'shape {shape}")')
             self.emit_region(g.body)
             outputs = []
             for v in g.outputs:
@@ -510,8 +526,10 @@ class _Program:
         for helper in sorted(self.helpers):
             head.lines(HELPERS[helper].splitlines())
             head.line()
+        signature = ", ".join(numba_type(p.type) for p in g.inputs)
+        signature += "," if len(g.inputs) == 1 else ""
         options = "cache=True" if self.has_print else "nogil=True, cache=True"
-        head.line(f'@numba.njit({options}, error_model="numpy")')
+        head.line(f'@numba.njit("({signature})", {options}, error_model="numpy")')
         head.line(f"def {self.function_name}({', '.join(params)}):")
         return head.text() + body.text()
 
@@ -1616,12 +1634,14 @@ def generate(graph: Graph) -> str:
 # ---- compiled programs -------------------------------------------------------------------------
 
 class CompiledProgram:
-    """A generated, imported and (lazily, on first call) Numba-compiled graph.
+    """A generated, imported and Numba-compiled graph.
 
     Call it with one array or scalar per graph input; it returns a tuple with one value
-    per graph output: arrays, and NumPy scalars for 0-d outputs. Inputs are converted to
-    their declared dtypes (as the reference interpreter does) and their shapes checked,
-    because the program's loops are written for exactly those shapes.
+    per graph output: arrays, and NumPy scalars for 0-d outputs. The program is compiled
+    for one signature (C-contiguous arrays of the graph's dtypes, scalars), so the fast
+    path hands the arguments straight to Numba's dispatcher; anything else (another
+    dtype, a non-contiguous or read-only array, a 0-d array) is converted as the
+    reference interpreter converts it, and a wrong shape is an AutographError.
     """
 
     __slots__ = ("graph", "source", "path", "function", "_inputs", "_wrappers")
@@ -1633,34 +1653,56 @@ class CompiledProgram:
         self.function = function
         self._inputs = [(name, p.type.shape, p.type.dtype)
                         for name, p in zip(graph.input_names, graph.inputs)]
-        self._wrappers = tuple(v.type.dtype.type if not v.type.shape else None
-                               for v in graph.outputs)
+        self._wrappers = _output_wrapper(graph)
 
     def __call__(self, *args) -> tuple:
+        try:
+            results = self.function(*args)
+        except (TypeError, ValueError) as exc:
+            results = self._call_converted(args, exc)
+        return results if self._wrappers is None else self._wrappers(results)
+
+    def _call_converted(self, args, error: Exception):
         if len(args) != len(self._inputs):
             raise AutographError(f"graph {self.graph.name} takes {len(self._inputs)} "
-                                 f"argument(s), got {len(args)}")
+                                 f"argument(s), got {len(args)}") from None
         converted = []
         for (name, shape, dtype), arg in zip(self._inputs, args):
             if not shape:
                 converted.append(dtype.type(arg))
                 continue
-            array = np.asarray(arg, dtype)
+            array = np.asarray(arg)
             if array.shape != shape:
                 raise AutographError(f"graph {self.graph.name}: argument {name} has shape "
-                                     f"{array.shape}, expected {shape}")
+                                     f"{array.shape}, expected {shape}") from None
+            if array.dtype != dtype or not array.flags.c_contiguous or not array.flags.writeable:
+                array = np.array(array, dtype, order="C")
             converted.append(array)
-        results = self.function(*converted)
-        return tuple(r if w is None else w(r) for w, r in zip(self._wrappers, results))
+        if all(c is a for c, a in zip(converted, args)):
+            raise error  # the arguments were fine: the error came from the program itself
+        return self.function(*converted)
 
     def __repr__(self) -> str:
         return f"<CompiledProgram {self.graph.name} at {self.path}>"
 
 
+def _output_wrapper(graph: Graph):
+    """What turns Numba's results into NumPy's: 0-d outputs come back as Python scalars
+    and become NumPy scalars of their dtype. None when there is nothing to do (the
+    common case stays one call: this is on every call's path)."""
+    types = [v.type.dtype.type if not v.type.shape else None for v in graph.outputs]
+    if all(t is None for t in types):
+        return None
+    if len(types) == 1:
+        (scalar,) = types
+        return lambda results: (scalar(results[0]),)
+    return lambda results: tuple(r if t is None else t(r) for t, r in zip(types, results))
+
+
 def compile_graph(graph: Graph, cache_dir=None) -> CompiledProgram:
     """Generates `graph`'s program, writes it to `cache_dir` (default:
-    `cache.default_cache_dir()`) and imports it. Numba compiles on the first call, or
-    loads the machine code its own cache kept from an earlier process."""
+    `cache.default_cache_dir()`) and imports it, which compiles it with Numba, or loads
+    the machine code Numba's own cache kept from an earlier process."""
     source = generate(graph)
     directory = cache.default_cache_dir() if cache_dir is None else Path(cache_dir)
     module = cache.load_module(source, directory)

@@ -28,6 +28,7 @@ from autograph import ir
 from autograph.errors import StagingError
 from autograph.ir.ops import Op
 from autograph.ir.types import TensorType
+from autograph.staging.captures import HELD, Locator, Site
 
 _resolver: Callable | None = None
 _local = threading.local()
@@ -97,13 +98,19 @@ class OpenRegion:
 
 
 class TraceContext:
-    """The state of one trace: builder, region frames, captured arrays."""
+    """The state of one trace: builder, region frames, captured arrays.
 
-    def __init__(self, name: str):
+    `locator` (captures.Locator, set by the tracer) finds where each captured array is
+    bound, so that calls read it there; without one, captured arrays are held as traced.
+    """
+
+    def __init__(self, name: str, locator: Locator | None = None):
         self.builder = ir.Builder(name)
         self.frames: list[Frame] = [Frame()]
         self._captures: dict[int, ir.Value] = {}
         self.captured: list[np.ndarray] = []  # in graph-input order, after the arguments
+        self.sites: list[Site] = []  # where each captured array is read at call time
+        self.locator = locator
         self.cond_depth = 0
 
     # -- activation ---------------------------------------------------------------------
@@ -151,6 +158,8 @@ class TraceContext:
         value = self.builder.add_input(ttype, f"capture{len(self.captured)}")
         self._captures[id(array)] = value
         self.captured.append(array)
+        self.sites.append(self.locator.site(array) if self.locator is not None
+                          else Site(HELD, "array", array, array))
         return value
 
     # -- regions ----------------------------------------------------------------------------

@@ -10,8 +10,9 @@ The arguments decide what is traced (DESIGN.md, "Semantics contract"):
 
 `signature_key` turns that classification into the cache key the api uses, so "same key"
 means "same graph". The resulting `Trace` knows how to turn a call's arguments into the
-graph's flat inputs (captured arrays last, read at call time) and the graph's outputs back
-into the Python result (weak outputs as Python scalars, 0-d outputs as NumPy scalars).
+graph's flat inputs (captured arrays last, read at call time where captures.py located
+them) and the graph's outputs back into the Python result (weak outputs as Python
+scalars, 0-d outputs as NumPy scalars).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from autograph import ir
 from autograph.errors import StagingError
 from autograph.ir.types import DTYPE_NAMES, TensorType
 from autograph.operators.variables import Undefined
-from autograph.staging import context, pytrees
+from autograph.staging import captures, context, pytrees
 from autograph.staging.tensor import Tensor
 from autograph.staging.undefined import UndefinedAfterStaging
 
@@ -135,9 +136,12 @@ class Trace:
     output_leaves: list  # per leaf: ("out", graph output index, converter) or ("static", value)
     static_args: dict[str, Any]
     param_names: list[str]
+    # Where each captured array is read at call time (captures.py); none: held as traced.
+    sites: list[captures.Site] = dataclasses.field(default_factory=list)
 
     def flat_inputs(self, bound: inspect.BoundArguments) -> list:
-        """The graph's inputs for a call: traced argument leaves, then captured arrays."""
+        """The graph's inputs for a call: traced argument leaves, then captured arrays
+        (read now; raises captures.StaleCapture if one no longer fits the graph)."""
         values = list(bound.arguments.values())
         flat = []
         cache: dict[int, list] = {}
@@ -149,8 +153,29 @@ class Trace:
                     leaves = cache[spec.param] = pytrees.flatten(value)[0]
                 value = leaves[spec.leaf]
             flat.append(value)
-        flat.extend(self.captured)
+        flat.extend(self.captured_now(values))
         return flat
+
+    def captured_now(self, values) -> list:
+        """The captured arrays bound now, for a call with these parameter values."""
+        if not self.sites:
+            return list(self.captured)
+        types = self.graph.inputs[len(self.inputs):]
+        now = []
+        for site, param in zip(self.sites, types):
+            value = site.read(values)
+            captures.check(site, value, param.type)
+            now.append(value)
+        return now
+
+    def finisher(self) -> tuple[str, Callable | None]:
+        """How a program's output tuple becomes the result, as cheaply as the output's
+        structure allows: ("first", None) for one array (`outputs[0]`), ("convert", c)
+        for one scalar (`c(outputs[0])`), else ("build", self.build_outputs)."""
+        if self.output_tree.kind == "leaf" and self.output_leaves[0][0] == "out":
+            converter = self.output_leaves[0][2]
+            return ("first", None) if converter is _identity else ("convert", converter)
+        return "build", self.build_outputs
 
     def build_outputs(self, outputs) -> Any:
         leaves = []
@@ -187,13 +212,16 @@ def trace(fn: Callable, args: tuple, kwargs: dict, static_argnames=(), name: str
     sig = signature if signature is not None else inspect.signature(fn)
     bound = bind(sig, args, kwargs)
     static_names = set(static_argnames)
-    ctx = context.TraceContext(_input_name(name or getattr(fn, "__name__", "f")))
+    statics: dict[int, tuple[str, Any]] = {}  # filled below, read by the first capture
+    ctx = context.TraceContext(_input_name(name or getattr(fn, "__name__", "f")),
+                               captures.Locator(fn, statics))
     inputs: list[_Input] = []
     static_args: dict[str, Any] = {}
     with ctx:
         for p, (pname, value) in enumerate(list(bound.arguments.items())):
             if pname in static_names:
                 static_args[pname] = value
+                statics[p] = (pname, value)
                 continue
             if _is_container(value):
                 leaves, treedef = pytrees.flatten(value)
@@ -209,6 +237,7 @@ def trace(fn: Callable, args: tuple, kwargs: dict, static_argnames=(), name: str
             kind = leaf_kind(value, True)
             if kind == STATIC:
                 static_args[pname] = value
+                statics[p] = (pname, value)
                 continue
             inputs.append(_Input(p, None))
             bound.arguments[pname] = _argument(ctx, value, pname, kind == WEAK)
@@ -217,7 +246,7 @@ def trace(fn: Callable, args: tuple, kwargs: dict, static_argnames=(), name: str
         graph = ctx.builder.finish(outputs)
     ir.verify(graph)
     return Trace(graph, inputs, list(ctx.captured), tree, leaves, static_args,
-                 list(bound.arguments))
+                 list(bound.arguments), list(ctx.sites))
 
 
 def _argument(ctx, value, path: str, weak: bool) -> Tensor:

@@ -1,0 +1,50 @@
+"""The CPU code generator's performance knobs, each one switchable on its own.
+
+Every knob changes how fast a program runs, never what it computes (up to the few ulps
+of `vecmath`'s functions), so each can be turned off to measure it or to rule it out
+when hunting a bug: `numba_cpu.generate(graph, CpuOptions(parallel=False))`, or
+`CpuOptions.plain()` for none of them.
+
+- `vecmath`: exp, tanh, log, expm1, log1p on float32/float64 call `codegen/vecmath.py`'s
+  branch-free approximations, so that loops vectorise (libm calls do not).
+- `inplace`: memory planning (`passes/memory_planning.py`): item assignment writes in
+  place when the old array is dead, loops carry one buffer instead of copying it per
+  assignment.
+- `reuse_buffers`: an elementwise result is written into the buffer of an operand that
+  dies there (a product's output becomes the activation's), instead of a new array.
+- `parallel`: `numba.prange` for elementwise loop nests of at least `parallel_threshold`
+  elements and for staged FOR loops `passes/parallel_loops.py` proves independent; the
+  function is compiled with `parallel=True` only when it has such a loop. Numba's thread
+  count (`NUMBA_NUM_THREADS`, `numba.set_num_threads`) decides how many threads run.
+- `elide_checks`: index wrap-around and bounds checks are dropped where
+  `parallel_loops.index_range` proves the index in bounds (a loop index over a constant
+  range); when off, every dynamic index is wrapped and checked as NumPy does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+
+@dataclass(frozen=True)
+class CpuOptions:
+    vecmath: bool = True
+    inplace: bool = True
+    reuse_buffers: bool = True
+    parallel: bool = True
+    parallel_threshold: int = 1 << 16
+    elide_checks: bool = True
+
+    @classmethod
+    def plain(cls) -> "CpuOptions":
+        """No optimisation of the generated code: libm math, copies on every item
+        assignment, fresh arrays, serial loops, every index checked."""
+        return cls(vecmath=False, inplace=False, reuse_buffers=False, parallel=False,
+                   elide_checks=False)
+
+    def but(self, **changes) -> "CpuOptions":
+        """A copy with some knobs changed."""
+        return replace(self, **changes)
+
+
+DEFAULT = CpuOptions()

@@ -1,0 +1,358 @@
+"""Vectorisable transcendental functions for generated CPU programs (float32 and float64).
+
+Why this exists: Numba lowers `np.exp`/`np.tanh` on scalars to calls into libm
+(`expf`, `tanhf`), and a loop with an opaque call cannot be vectorised by LLVM. A fused
+elementwise loop such as `tanh(x * 0.5 + y) * exp(-x * x) + 1` then runs one element at a
+time, 2.5x slower than NumPy's SIMD kernels although it makes no temporaries (DESIGN.md,
+Performance notes). Intel SVML is not available to our llvmlite. So, like XLA and Eigen,
+we bring our own: range reduction plus a polynomial (Cephes / fdlibm coefficients),
+written without branches and without calls, so that after inlining the whole loop body is
+straight-line arithmetic LLVM turns into `<8 x float>` / `<4 x double>` (or wider) code.
+
+How each function stays branch-free:
+- Special inputs (NaN, ±inf, ±0, out-of-range) are handled with comparisons whose
+  results pick between two already-computed values (`a if c else b` becomes a `select`).
+- Inputs are clamped before float->int conversion, so no conversion is undefined;
+  NaN fails every comparison and is clamped too, and the final select returns it.
+- Powers of two are built from bits (`_f32_from_bits`, an LLVM `bitcast` intrinsic),
+  in two halves (2^n = 2^(n>>1) * 2^(n-(n>>1))) so that results that underflow into the
+  subnormal range or overflow to inf round exactly once, as libm's do.
+
+Compilation: `inline="always"` (Numba inlines the function's IR into the caller, so
+the generated loop is one straight-line body: left to LLVM's inliner, `tanh_f64` with
+its inlined `exp` is over the size threshold, stays a call, and the loop stays scalar)
+and `error_model="numpy"` (a Python-model division inserts a ZeroDivisionError branch,
+which also stops vectorisation). No fastmath flags: inlined code takes the caller's
+flags anyway, and the generated programs keep none, because `nnan`/`ninf` would let
+LLVM delete the NaN/inf selects below, `reassoc` may rewrite the Cody-Waite reduction
+`(x - n*C1) - n*C2` as `x - n*(C1+C2)` (losing the extra bits), and `contract` would
+turn the user's own `x * 0.5 + y` into an FMA that rounds differently from NumPy. Plain
+elementwise loops vectorise without any of them; only reductions would need `reassoc`.
+The vectorisation test in tests/test_codegen_vecmath.py checks the W2 loop's LLVM IR for
+`<8 x float>` / `<4 x double>` (LLVM prefers 256-bit vectors on AVX-512 parts too).
+
+Accuracy (tests/test_codegen_vecmath.py, against NumPy over wide ranges, random bit
+patterns, extremes, subnormals): float32 within 3 ulp of NumPy's result (log: 4),
+float64 within 3 ulp (about 7e-16 relative); NaN, ±inf, ±0, overflow to inf, underflow
+to 0 and subnormal results as NumPy's.
+
+`FUNCTIONS` maps (ufunc name, dtype name) to a function name, the table the code
+generator consults; `VERSION` is a hash of this file, written into every program that
+calls it so that Numba's on-disk cache (keyed by the program's file) never serves
+machine code compiled from an older version of these functions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numba
+import numpy as np
+from llvmlite import ir as llvm_ir
+from numba import types
+from numba.extending import intrinsic
+
+VERSION = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:12]
+
+_jit = numba.njit(nogil=True, cache=True, error_model="numpy", inline="always")
+
+
+# ---- bit casts (LLVM bitcast; Numba has no scalar view) ------------------------------
+
+@intrinsic
+def _f32_from_bits(typingctx, bits):
+    """The float32 whose IEEE bits are the int32 `bits`."""
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], llvm_ir.FloatType())
+    return types.float32(types.int32), codegen
+
+
+@intrinsic
+def _f32_bits(typingctx, x):
+    """The IEEE bits of float32 `x`, as an int32."""
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], llvm_ir.IntType(32))
+    return types.int32(types.float32), codegen
+
+
+@intrinsic
+def _f64_from_bits(typingctx, bits):
+    """The float64 whose IEEE bits are the int64 `bits`."""
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], llvm_ir.DoubleType())
+    return types.float64(types.int64), codegen
+
+
+@intrinsic
+def _f64_bits(typingctx, x):
+    """The IEEE bits of float64 `x`, as an int64."""
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], llvm_ir.IntType(64))
+    return types.int64(types.float64), codegen
+
+
+# Constants are module globals of the right NumPy type: Numba freezes them as typed
+# literals, so float32 code never silently computes in float64.
+_F = np.float32
+_D = np.float64
+
+# ---- float32 --------------------------------------------------------------------------
+
+# exp: n = round(x / ln2), r = x - n*ln2 (Cody-Waite, ln2 = C1 + C2 with C1 exact in
+# few bits), exp(r) by Cephes expf's degree-6 polynomial on |r| <= ln2/2.
+_F_LOG2E = _F(1.44269504088896341)
+_F_LN2_C1 = _F(0.693359375)
+_F_LN2_C2 = _F(-2.12194440e-4)
+_F_EXP_LO = _F(-104.0)  # exp(-104) < half the smallest subnormal: 0
+_F_EXP_HI = _F(89.0)    # exp(89) > FLT_MAX: inf
+_F_EXP_P = (_F(1.9875691500e-4), _F(1.3981999507e-3), _F(8.3334519073e-3),
+            _F(4.1665795894e-2), _F(1.6666665459e-1), _F(5.0000001201e-1))
+_F_HALF, _F_ONE, _F_TWO, _F_ZERO = _F(0.5), _F(1.0), _F(2.0), _F(0.0)
+
+
+@_jit
+def _exp_f32_finite(x):
+    """exp(x) for non-NaN x (inf is clamped and overflows or underflows correctly)."""
+    x = x if x > _F_EXP_LO else _F_EXP_LO
+    x = x if x < _F_EXP_HI else _F_EXP_HI
+    fn = np.floor(x * _F_LOG2E + _F_HALF)
+    r = x - fn * _F_LN2_C1
+    r = r - fn * _F_LN2_C2
+    p0, p1, p2, p3, p4, p5 = _F_EXP_P
+    y = (((((p0 * r + p1) * r + p2) * r + p3) * r + p4) * r + p5) * (r * r) + r + _F_ONE
+    n = np.int32(fn)
+    half = n >> 1
+    s1 = _f32_from_bits(np.int32((half + 127) << 23))
+    s2 = _f32_from_bits(np.int32((n - half + 127) << 23))
+    return y * s1 * s2
+
+
+@_jit
+def exp_f32(x):
+    """NumPy's exp for float32: NaN -> NaN, inf -> inf, -inf -> 0, subnormal results."""
+    y = _exp_f32_finite(x)
+    return y if x == x else x
+
+
+# tanh: Cephes tanhf. |x| < 0.625: x + x^3 P(x^2); else 1 - 2 / (exp(2|x|) + 1), which
+# reaches exactly 1 once exp overflows. Both are computed and one is selected.
+_F_TANH_P = (_F(-5.70498872745e-3), _F(2.06390887954e-2), _F(-5.37397155531e-2),
+             _F(1.33314422036e-1), _F(-3.33332819422e-1))
+_F_TANH_SPLIT = _F(0.625)
+
+
+@_jit
+def tanh_f32(x):
+    """NumPy's tanh for float32: ±0 kept, ±inf -> ±1, NaN -> NaN."""
+    z = abs(x)
+    e = _exp_f32_finite(z + z)
+    big = _F_ONE - _F_TWO / (e + _F_ONE)
+    big = big if x >= _F_ZERO else -big
+    w = x * x
+    p0, p1, p2, p3, p4 = _F_TANH_P
+    small = ((((p0 * w + p1) * w + p2) * w + p3) * w + p4) * w * x + x
+    small = small if w != _F_ZERO else x  # keeps the sign of -0
+    return big if z >= _F_TANH_SPLIT else small
+
+
+# log: fdlibm / musl logf. x = 2^k * m with m in [sqrt(2)/2, sqrt(2)) by integer
+# arithmetic on the bits; f = m - 1, s = f / (2 + f), log(1 + f) = f - f^2/2 + s(f^2/2 + R).
+_F_LN2_HI = _F(6.9313812256e-01)
+_F_LN2_LO = _F(9.0580006145e-06)
+_F_LG = (_F(0.66666662693), _F(0.40000972152), _F(0.28498786688), _F(0.24279078841))
+_F_MIN_NORMAL = _F(1.17549435e-38)
+_F_TWO24 = _F(16777216.0)
+_F_INF = _F(np.inf)
+_F_NAN = _F(np.nan)
+_F_TWENTY = _F(20.0)
+
+
+@_jit
+def log_f32(x):
+    """NumPy's log for float32: x < 0 -> NaN, ±0 -> -inf, inf -> inf, subnormals exact."""
+    sub = x < _F_MIN_NORMAL
+    xs = x * _F_TWO24 if sub else x
+    k = np.int32(-24) if sub else np.int32(0)
+    ix = _f32_bits(xs) + np.int32(0x3F800000 - 0x3F3504F3)
+    k = k + (ix >> 23) - np.int32(0x7F)
+    m = _f32_from_bits((ix & np.int32(0x007FFFFF)) + np.int32(0x3F3504F3))
+    f = m - _F_ONE
+    s = f / (_F_TWO + f)
+    z = s * s
+    w = z * z
+    lg1, lg2, lg3, lg4 = _F_LG
+    r = z * (lg1 + w * lg3) + w * (lg2 + w * lg4)
+    hfsq = _F_HALF * f * f
+    dk = _F(k)
+    y = s * (hfsq + r) + dk * _F_LN2_LO - hfsq + f + dk * _F_LN2_HI
+    y = y if x > _F_ZERO else (-_F_INF if x == _F_ZERO else _F_NAN)
+    return y if x < _F_INF else x  # inf -> inf, NaN -> NaN (fails `<`)
+
+
+@_jit
+def expm1_f32(x):
+    """NumPy's expm1 for float32, by Kahan's trick: u = exp(x); (u - 1) * x / log(u),
+    which cancels the rounding error of u; tiny x (u == 1) gives x itself."""
+    u = _exp_f32_finite(x)
+    um1 = u - _F_ONE
+    y = um1 * x / log_f32(u)
+    y = y if u != _F_ONE else x
+    y = y if um1 != -_F_ONE else um1      # exp underflowed: -1
+    y = y if x < _F_TWENTY else um1       # u - 1 is exact enough, and (u - 1) * x may overflow
+    return y if x == x else x
+
+
+@_jit
+def log1p_f32(x):
+    """NumPy's log1p for float32, by Kahan's trick: u = 1 + x; log(u) * x / (u - 1),
+    which corrects for the rounding of u; tiny x (u == 1) gives x itself."""
+    u = x + _F_ONE
+    d = u - _F_ONE
+    y = log_f32(u) * (x / d)
+    y = y if d != _F_ZERO else x
+    return y if u < _F_INF else log_f32(u)  # inf, NaN, and large x: log(u) is exact enough
+
+
+# ---- float64 --------------------------------------------------------------------------
+
+# exp: Cephes exp. n = round(x / ln2), r = x - n*ln2 (C1 + C2), exp(r) = 1 + 2 r P(r^2) /
+# (Q(r^2) - r P(r^2)), a Pade form accurate to < 1 ulp on |r| <= ln2/2.
+_D_LOG2E = _D(1.4426950408889634073599)
+_D_LN2_C1 = _D(6.93145751953125e-1)
+_D_LN2_C2 = _D(1.42860682030941723212e-6)
+_D_EXP_LO = _D(-746.0)  # exp(-746) < half the smallest subnormal: 0
+_D_EXP_HI = _D(710.0)   # exp(710) > DBL_MAX: inf
+_D_EXP_P = (_D(1.26177193074810590878e-4), _D(3.02994407707441961300e-2),
+            _D(9.99999999999999999910e-1))
+_D_EXP_Q = (_D(3.00198505138664455042e-6), _D(2.52448340349684104192e-3),
+            _D(2.27265548208155028766e-1), _D(2.00000000000000000009e0))
+_D_HALF, _D_ONE, _D_TWO, _D_ZERO = _D(0.5), _D(1.0), _D(2.0), _D(0.0)
+
+
+@_jit
+def _exp_f64_finite(x):
+    """exp(x) for non-NaN x (inf is clamped and overflows or underflows correctly)."""
+    x = x if x > _D_EXP_LO else _D_EXP_LO
+    x = x if x < _D_EXP_HI else _D_EXP_HI
+    fn = np.floor(x * _D_LOG2E + _D_HALF)
+    r = x - fn * _D_LN2_C1
+    r = r - fn * _D_LN2_C2
+    rr = r * r
+    p0, p1, p2 = _D_EXP_P
+    q0, q1, q2, q3 = _D_EXP_Q
+    px = r * ((p0 * rr + p1) * rr + p2)
+    qx = ((q0 * rr + q1) * rr + q2) * rr + q3
+    y = _D_ONE + _D_TWO * (px / (qx - px))
+    n = np.int64(fn)
+    half = n >> 1
+    s1 = _f64_from_bits(np.int64((half + 1023) << 52))
+    s2 = _f64_from_bits(np.int64((n - half + 1023) << 52))
+    return y * s1 * s2
+
+
+@_jit
+def exp_f64(x):
+    """NumPy's exp for float64: NaN -> NaN, inf -> inf, -inf -> 0, subnormal results."""
+    y = _exp_f64_finite(x)
+    return y if x == x else x
+
+
+# tanh: Cephes tanh. |x| < 0.625: x + x^3 P(x^2) / Q(x^2); else 1 - 2 / (exp(2|x|) + 1).
+_D_TANH_P = (_D(-9.64399179425052238628e-1), _D(-9.92877231001918586564e1),
+             _D(-1.61468768441708447952e3))
+_D_TANH_Q = (_D(1.12811678491632931402e2), _D(2.23548839060100448583e3),
+             _D(4.84406305325125486048e3))
+_D_TANH_SPLIT = _D(0.625)
+
+
+@_jit
+def tanh_f64(x):
+    """NumPy's tanh for float64: ±0 kept, ±inf -> ±1, NaN -> NaN."""
+    z = abs(x)
+    e = _exp_f64_finite(z + z)
+    big = _D_ONE - _D_TWO / (e + _D_ONE)
+    big = big if x >= _D_ZERO else -big
+    w = x * x
+    p0, p1, p2 = _D_TANH_P
+    q0, q1, q2 = _D_TANH_Q
+    small = x + x * w * (((p0 * w + p1) * w + p2) / (((w + q0) * w + q1) * w + q2))
+    small = small if w != _D_ZERO else x  # keeps the sign of -0
+    return big if z >= _D_TANH_SPLIT else small
+
+
+# log: fdlibm __ieee754_log. x = 2^k * m, m in [sqrt(2)/2, sqrt(2)) from the bits,
+# f = m - 1, s = f / (2 + f), log(1 + f) = f - f^2/2 + s (f^2/2 + R(s^2)).
+_D_LN2_HI = _D(6.93147180369123816490e-01)
+_D_LN2_LO = _D(1.90821492927058770002e-10)
+_D_LG = (_D(6.666666666666735130e-01), _D(3.999999999940941908e-01),
+         _D(2.857142874366239149e-01), _D(2.222219843214978396e-01),
+         _D(1.818357216161805012e-01), _D(1.531383769920937332e-01),
+         _D(1.479819860511658591e-01))
+_D_MIN_NORMAL = _D(2.2250738585072014e-308)
+_D_TWO54 = _D(18014398509481984.0)
+_D_INF = _D(np.inf)
+_D_NAN = _D(np.nan)
+_D_FORTY = _D(40.0)
+_D_MANTISSA = np.int64(0x000FFFFFFFFFFFFF)
+_D_SQRT_HALF_BITS = np.int64(0x3FE6A09E << 32)
+_D_SHIFT_BITS = np.int64((0x3FF00000 - 0x3FE6A09E) << 32)
+
+
+@_jit
+def log_f64(x):
+    """NumPy's log for float64: x < 0 -> NaN, ±0 -> -inf, inf -> inf, subnormals exact."""
+    sub = x < _D_MIN_NORMAL
+    xs = x * _D_TWO54 if sub else x
+    k = np.int64(-54) if sub else np.int64(0)
+    ix = _f64_bits(xs) + _D_SHIFT_BITS
+    k = k + (ix >> 52) - np.int64(0x3FF)
+    m = _f64_from_bits((ix & _D_MANTISSA) + _D_SQRT_HALF_BITS)
+    f = m - _D_ONE
+    s = f / (_D_TWO + f)
+    z = s * s
+    w = z * z
+    lg1, lg2, lg3, lg4, lg5, lg6, lg7 = _D_LG
+    t1 = w * (lg2 + w * (lg4 + w * lg6))
+    t2 = z * (lg1 + w * (lg3 + w * (lg5 + w * lg7)))
+    hfsq = _D_HALF * f * f
+    dk = _D(k)
+    y = s * (hfsq + t1 + t2) + dk * _D_LN2_LO - hfsq + f + dk * _D_LN2_HI
+    y = y if x > _D_ZERO else (-_D_INF if x == _D_ZERO else _D_NAN)
+    return y if x < _D_INF else x  # inf -> inf, NaN -> NaN (fails `<`)
+
+
+@_jit
+def expm1_f64(x):
+    """NumPy's expm1 for float64, by Kahan's trick (see expm1_f32)."""
+    u = _exp_f64_finite(x)
+    um1 = u - _D_ONE
+    y = um1 * x / log_f64(u)
+    y = y if u != _D_ONE else x
+    y = y if um1 != -_D_ONE else um1
+    y = y if x < _D_FORTY else um1
+    return y if x == x else x
+
+
+@_jit
+def log1p_f64(x):
+    """NumPy's log1p for float64, by Kahan's trick (see log1p_f32)."""
+    u = x + _D_ONE
+    d = u - _D_ONE
+    y = log_f64(u) * (x / d)
+    y = y if d != _D_ZERO else x
+    return y if u < _D_INF else log_f64(u)
+
+
+# ---- the table the code generator reads -------------------------------------------------
+
+FUNCTIONS: dict[tuple[str, str], str] = {
+    (name, dtype): f"{name}_{dtype[0]}{dtype[-2:]}"
+    for name in ("exp", "tanh", "log", "expm1", "log1p")
+    for dtype in ("float32", "float64")
+}
+
+
+def function_for(name: str, dtype) -> str | None:
+    """The name of this module's replacement for NumPy's `name` on `dtype`, or None."""
+    return FUNCTIONS.get((name, np.dtype(dtype).name))

@@ -1,0 +1,176 @@
+"""Guards: one signature's argument check and program call, as straight-line Python.
+
+`signature_key` (tracing.py) says which calls share a specialisation: arrays by shape and
+dtype, Python scalars by type, static arguments by value. On a tiny input, building that
+key (a tuple of tuples) and hashing it costs more than the compiled program. A guard is
+the same test for one specialisation and one arity, written out once as a function of
+the positional arguments, with every expected type, dtype, shape and static value bound
+as a constant (the idea of torch.dynamo's guards):
+
+    def guard_f(args, kwargs):
+        if not kwargs and len(args) == 2 and not _context.active_traces:
+            a0, a1, = args
+            if (a0.__class__ is _ndarray and (a0.dtype is _d0 or a0.dtype == _d0)
+                    and a0.shape == _s0 and a1.__class__ is _t1):
+                try:
+                    c0 = _site0.cell_contents
+                except Exception:
+                    return _fallback(args, kwargs)
+                if c0 is _now[0]:
+                    return _run(a0, a1, c0)[0]
+        return _fallback(args, kwargs)
+
+It returns the call's result; a call it does not fit goes to the general path
+(`_fallback`, the api's). Dtypes are compared by identity first (NumPy hands out one
+object per built-in dtype) and by equality only when that fails. A captured array is
+read where captures.py located it and passed on if it is the array last checked for
+this specialisation (`now`, which the general path updates after checking a rebound
+array's shape and dtype). Layout is not checked: the compiled program's own dispatcher
+picks (or compiles) the machine code for a non-contiguous array.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+import numpy as np
+
+from autograph.staging import captures, context
+
+MISS = object()  # what a guard returns for arguments it does not fit
+
+
+class Argument:
+    """How positional argument `i` is checked, and whether (and how) it is passed on."""
+
+    __slots__ = ("check", "constants", "passed")
+
+    def __init__(self, check: str, constants: dict, passed: str | None):
+        self.check = check          # a Python condition on `a{i}`
+        self.constants = constants  # the names it uses
+        self.passed = passed        # its expression as a graph input, or None (static)
+
+
+def traced_array(i: int, value, scalar_input: bool) -> Argument:
+    """An array (or NumPy scalar) argument: checked by kind, dtype and shape."""
+    a = f"a{i}"
+    if type(value) is np.ndarray:
+        check = (f"{a}.__class__ is _ndarray and ({a}.dtype is _d{i} or {a}.dtype == _d{i}) "
+                 f"and {a}.shape == _s{i}")
+        passed = f"{a}[()]" if scalar_input else a  # 0-d inputs are passed as scalars
+        return Argument(check, {f"_d{i}": value.dtype, f"_s{i}": value.shape}, passed)
+    return Argument(f"{a}.__class__ is _t{i}", {f"_t{i}": type(value)}, a)  # NumPy scalar
+
+
+def weak_scalar(i: int, value) -> Argument:
+    """A Python int / float / complex, traced as a weak 0-d value: checked by type."""
+    return Argument(f"a{i}.__class__ is _t{i}", {f"_t{i}": type(value)}, f"a{i}")
+
+
+def static(i: int, value) -> Argument:
+    """A static argument: the same value (as the signature key compares it) or object."""
+    a = f"a{i}"
+    try:
+        hash(value)
+    except TypeError:
+        return Argument(f"{a} is _v{i}", {f"_v{i}": value}, None)
+    # A dict lookup of the key compares `is`, then `==`; the key holds the type too.
+    return Argument(f"{a}.__class__ is _t{i} and ({a} is _v{i} or {a} == _v{i})",
+                    {f"_t{i}": type(value), f"_v{i}": value}, None)
+
+
+def build(name: str, arguments: Sequence[Argument], extra_inputs: Sequence,
+          sites: Sequence[captures.Site], scalar_sites: Sequence[bool], now: list,
+          run: Callable, finish: str, finisher: Callable | None, fallback: Callable,
+          defaults: dict[int, object] | None = None) -> Callable:
+    """The guard for calls with exactly these positional `arguments`.
+
+    The program is called as `run(*passed arguments, *extra_inputs, *captured arrays)`;
+    `extra_inputs` are fixed graph inputs (traced defaults). `finish` is how its output
+    tuple becomes the result: "first" (`r[0]`), "convert" (`finisher(r[0])`) or "build"
+    (`finisher(r)`). `defaults` are the values of the parameters after the positional
+    arguments (a captured array may be an attribute of one of them).
+
+    Returns `guard(args, kwargs)`, which hands calls it does not fit (keywords, a trace
+    being recorded, other arguments) to `fallback(args, kwargs)`; `guard.attempt(args)`
+    is the same test returning MISS instead, for a caller choosing among guards.
+    """
+    n = len(arguments)
+    namespace: dict = {"MISS": MISS, "_ndarray": np.ndarray, "_run": run, "_now": now,
+                       "_finish": finisher, "_fallback": fallback, "_context": context}
+    checks, passed = [], []
+    for argument in arguments:
+        namespace.update(argument.constants)
+        checks.append(argument.check)
+        if argument.passed is not None:
+            passed.append(argument.passed)
+    for j, value in enumerate(extra_inputs):
+        namespace[f"_x{j}"] = value
+        passed.append(f"_x{j}")
+    for p, value in (defaults or {}).items():
+        namespace[f"_p{p}"] = value
+    reads, same = [], []
+    for k, (site, scalar) in enumerate(zip(sites, scalar_sites)):
+        read = _read(site, k, namespace, n)
+        if read is None:  # held: always the traced array
+            namespace[f"_h{k}"] = site.traced
+            passed.append(f"_h{k}[()]" if scalar else f"_h{k}")
+            continue
+        reads.append(f"c{k} = {read}")
+        same.append(f"c{k} is _now[{k}]")
+        passed.append(f"c{k}[()]" if scalar else f"c{k}")
+    call = f"_run({', '.join(passed)})"
+    result = {"first": f"{call}[0]", "convert": f"_finish({call}[0])",
+              "build": f"_finish({call})"}[finish]
+    unpack = f"{', '.join(f'a{i}' for i in range(n))}, = args" if n else "pass"
+    fall = "return _fallback(args, kwargs)"
+    source = "\n".join([
+        f"def {name}(args, kwargs):",
+        f"    if not kwargs and len(args) == {n} and not _context.active_traces:",
+        f"        {unpack}",
+        *_body(checks, reads, same, result, fall),
+        f"    {fall}",
+        "",
+        "",
+        f"def {name}_attempt(args):",
+        f"    if len(args) == {n}:",
+        f"        {unpack}",
+        *_body(checks, reads, same, result, "return MISS"),
+        "    return MISS",
+        ""])
+    exec(compile(source, f"<autograph {name}>", "exec"), namespace)  # noqa: S102
+    guard = namespace[name]
+    guard.attempt = namespace[f"{name}_attempt"]
+    guard.source = source
+    return guard
+
+
+def _body(checks, reads, same, result, miss) -> list[str]:
+    lines, pad = [], "        "
+    if checks:
+        lines.append(f"{pad}if ({_join(checks, pad)}):")
+        pad += "    "
+    if reads:
+        lines += [f"{pad}try:", *(f"{pad}    {r}" for r in reads),
+                  f"{pad}except Exception:", f"{pad}    {miss}", f"{pad}if {' and '.join(same)}:"]
+        pad += "    "
+    lines.append(f"{pad}return {result}")
+    return lines
+
+
+def _read(site: captures.Site, k: int, namespace: dict, n: int) -> str | None:
+    """The expression reading captured array k where it is bound (None: held)."""
+    if site.kind == captures.CELL:
+        namespace[f"_site{k}"] = site.holder
+        return f"_site{k}.cell_contents"
+    if site.kind == captures.GLOBAL:
+        namespace[f"_site{k}"] = site.holder
+        return f"_site{k}[{site.name!r}]"
+    if site.kind == captures.ATTRIBUTE:
+        owner = f"a{site.param}" if site.param < n else f"_p{site.param}"
+        return f"{owner}.__dict__[{site.holder!r}]"
+    return None
+
+
+def _join(checks: list[str], pad: str) -> str:
+    return f"\n{pad}        and ".join(checks)
