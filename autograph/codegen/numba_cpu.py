@@ -27,6 +27,19 @@ What the generated code relies on, so that results match NumPy 2 exactly:
 
 Dead nodes (no used outputs, no side effects) are not emitted. float16 is not supported
 (Numba cannot compute in it); a graph using it raises `CodegenError` up front.
+
+Performance (each switchable with `cpu_options.CpuOptions`, all on by default):
+
+- exp/tanh/log/expm1/log1p of float32/float64 call `vecmath` (`_vm.tanh_f32(x)`), our
+  branch-free approximations, so fused loops vectorise instead of calling libm.
+- Memory planning (`passes/memory_planning.py`, computed here on the final graph):
+  `y = set_index x ...` writes into `x` when `x` is dead (no `.copy()`, `y` is `x`'s
+  name); a loop whose body only hands its array on through such writes carries one
+  buffer, copied once on entry if it was not ours (`out = capture0.copy()`); an
+  elementwise result may take the buffer of an operand that dies in it.
+- `numba.prange` for elementwise loop nests of `parallel_threshold` elements or more and
+  for FOR loops `passes/parallel_loops.py` proves independent; `parallel=True` only then.
+- Index wrap-around and bounds checks are left out where the index is provably in bounds.
 """
 
 from __future__ import annotations
@@ -43,6 +56,7 @@ from typing import Callable, Iterator, Sequence
 import numpy as np
 
 from autograph.codegen import cache
+from autograph.codegen.cpu_options import DEFAULT as _DEFAULT_OPTIONS, CpuOptions
 from autograph.codegen.emitter import CodegenError, Emitter, Namer, is_usable
 from autograph.errors import AutographError
 from autograph.ir.graph import Graph, Node, Region, Value
@@ -50,6 +64,8 @@ from autograph.ir.indexing import normalize_index
 from autograph.ir.ops import (ELEMENTWISE, MULTI_AXIS_REDUCTION, REDUCTION, REGION_NAMES,
                               SIDE_EFFECT, UFUNC, Op)
 from autograph.ir.types import TensorType, python_type_of
+from autograph.passes import parallel_loops
+from autograph.passes.memory_planning import MemoryPlan
 
 _INT64 = np.dtype(np.int64)
 _UINT64 = np.dtype(np.uint64)
@@ -353,12 +369,22 @@ _FRESH = ELEMENTWISE | REDUCTION | {Op.MATMUL, Op.DOT, Op.CONCATENATE, Op.FULL, 
 class _Program:
     """State while writing one program: names, emitted lines, module-level constants."""
 
-    def __init__(self, graph: Graph):
+    def __init__(self, graph: Graph, options: CpuOptions = _DEFAULT_OPTIONS):
         _check_supported(graph)
         self.graph = graph
+        self.options = options
         self.em = Emitter()
         self.live = _live_nodes(graph)
         self.fused = _fused_values(graph, self.live)
+        # Memory planning and prange decisions, made on this (final) graph.
+        self.plan = MemoryPlan(graph) if options.inplace or options.reuse_buffers or \
+            options.parallel or options.elide_checks else None
+        self.parallel_loops = parallel_loops.plan_parallel(
+            graph, self.plan, options.parallel_threshold) \
+            if options.parallel and options.inplace else set()
+        self.uses_parallel = False  # some loop is a prange: compile with parallel=True
+        self.in_parallel = 0        # inside a prange loop's body (no nested pranges)
+        self.uses_vecmath = False
         self.readonly: set[Value] = set()
         # Arrays known to be C-contiguous: the inputs (the signature says so) and the
         # arrays the program allocates.
@@ -453,18 +479,43 @@ class _Program:
     # -- statements
 
     @contextlib.contextmanager
-    def loops(self, shape: Sequence[int], prefix: str = "i") -> Iterator[list[str]]:
+    def loops(self, shape: Sequence[int], prefix: str = "i",
+              parallel: bool = False) -> Iterator[list[str]]:
         """A loop nest over `shape`; yields the index of each dimension (a size-1
-        dimension gets no loop, its index is 0)."""
+        dimension gets no loop, its index is 0). With `parallel`, the outermost loop
+        is a `numba.prange` if the nest is big enough (`wants_prange`)."""
+        parallel = parallel and self.wants_prange(shape)
         with contextlib.ExitStack() as stack:
-            yield [self.loop(stack, f"{prefix}{d}", n) for d, n in enumerate(shape)]
+            index = []
+            for d, n in enumerate(shape):
+                index.append(self.loop(stack, f"{prefix}{d}", n, parallel))
+                parallel = parallel and n == 1
+            yield index
 
-    def loop(self, stack: contextlib.ExitStack, name: str, extent: int) -> str:
-        """Opens `for name in range(extent)` on `stack`; returns the index expression."""
+    def loop(self, stack: contextlib.ExitStack, name: str, extent: int,
+             parallel: bool = False) -> str:
+        """Opens `for name in range(extent)` (or `numba.prange`) on `stack`; returns the
+        index expression."""
         if extent == 1:
             return "0"
+        if parallel:
+            self.uses_parallel = True
+            stack.enter_context(self.em.block(f"for {name} in numba.prange({extent})"))
+            self.in_parallel += 1
+            stack.callback(self._leave_parallel)
+            return name
         stack.enter_context(self.em.block(f"for {name} in range({extent})"))
         return name
+
+    def _leave_parallel(self) -> None:
+        self.in_parallel -= 1
+
+    def wants_prange(self, shape: Sequence[int]) -> bool:
+        """Whether an elementwise loop nest over `shape` runs in parallel: big enough,
+        not inside another prange, and with an outer loop to split."""
+        return (self.options.parallel and not self.in_parallel
+                and math.prod(shape) >= self.options.parallel_threshold
+                and any(n > 1 for n in shape))
 
     def constant(self, array: np.ndarray) -> str:
         """A module-level constant holding `array` (Numba freezes it into the code)."""
@@ -518,6 +569,9 @@ class _Program:
             head.line("import base64")
         head.line("import numpy as np")
         head.line("import numba")
+        if self.uses_vecmath:
+            head.line(f"from autograph.codegen import vecmath as _vm  "
+                      f"# version {_vecmath().VERSION}")
         head.line()
         for name, text in self.constants:
             head.line(f"{name} = {text}")
@@ -529,6 +583,8 @@ class _Program:
         signature = ", ".join(numba_type(p.type) for p in g.inputs)
         signature += "," if len(g.inputs) == 1 else ""
         options = "cache=True" if self.has_print else "nogil=True, cache=True"
+        if self.uses_parallel:
+            options += ", parallel=True"
         head.line(f'@numba.njit("({signature})", {options}, error_model="numpy")')
         head.line(f"def {self.function_name}({', '.join(params)}):")
         return head.text() + body.text()
@@ -550,6 +606,15 @@ def _int_power(base, exponent):
         exponent >>= 1
     return result''',
 }
+
+
+@functools.lru_cache(maxsize=None)
+def _vecmath():
+    """`codegen/vecmath.py`, imported when a program first needs it (it imports Numba,
+    which writing program text otherwise does not)."""
+    from autograph.codegen import vecmath
+
+    return vecmath
 
 
 def _values_in_order(graph: Graph) -> Iterator[Value]:
@@ -627,10 +692,38 @@ def emit_elementwise(p: _Program, node: Node) -> None:
         expr = p.expression(node, [], ())
         p.em.line(f"{name} = {strip(expr)}", comment)
         return
-    p.em.line(f"{name} = np.empty({shape_text(shape)}, {dtype_ref(out.type.dtype)})", comment)
-    with p.loops(shape) as index:
+    reused = _reusable_operand(p, node)
+    if reused is None:
+        p.em.line(f"{name} = np.empty({shape_text(shape)}, {dtype_ref(out.type.dtype)})",
+                  comment)
+    else:  # the operand dies here: its buffer takes the result, element by element
+        p.em.line(f"{name} = {p.ref(reused)}", f"{comment}, into {p.ref(reused)}")
+    with p.loops(shape, parallel=True) as index:
         expr = p.expression(node, index, shape)
         p.em.line(f"{_subscript(name, index)} = {strip(expr)}")
+
+
+def _reusable_operand(p: _Program, node: Node) -> Value | None:
+    """An array read by `node`'s loop (directly or through fused producers) at the
+    output's own index, that dies in this loop and may hold the result."""
+    if not p.options.reuse_buffers or p.plan is None:
+        return None
+    tree: set[Node] = set()
+    leaves: list[Value] = []
+
+    def collect(n: Node) -> None:
+        tree.add(n)
+        for v in n.inputs:
+            if v in p.fused:
+                collect(v.producer)
+            elif v not in leaves:
+                leaves.append(v)
+
+    collect(node)
+    for leaf in leaves:
+        if leaf not in p.readonly and p.plan.reusable(leaf, node, tree):
+            return leaf
+    return None
 
 
 def _binary(symbol: str, on_bool: str | None = None) -> Builder:
@@ -647,6 +740,23 @@ def _call(function: str) -> Builder:
     """A NumPy ufunc Numba implements with NumPy's own typing (`np.exp(x)`)."""
     def build(p, args, ins, out):
         return _result(f"{function}({', '.join(strip(a) for a in args)})", ins[0], out)
+    return build
+
+
+def _math(function: str) -> Builder:
+    """A NumPy math ufunc: `vecmath`'s vectorisable version where it has one for the
+    float dtype (and the `vecmath` option is on), else NumPy's through Numba (libm)."""
+    libm = _call(function)
+    name = function[len("np."):]
+
+    def build(p, args, ins, out):
+        t = ins[0]
+        if p.options.vecmath and t.kind == "f" and out == t:
+            replacement = _vecmath().function_for(name, t)
+            if replacement is not None:
+                p.uses_vecmath = True
+                return f"_vm.{replacement}({strip(args[0])})"
+        return libm(p, args, ins, out)
     return build
 
 
@@ -842,7 +952,7 @@ _MATH = {
 }
 
 _ELEMENTWISE_ROWS: dict[Op, Elementwise] = {
-    **{op: Elementwise(_call(fn)) for op, fn in _MATH.items()},
+    **{op: Elementwise(_math(fn)) for op, fn in _MATH.items()},
     Op.NEG: Elementwise(_neg),
     Op.POS: Elementwise(_pos),
     Op.ABS: Elementwise(_abs),
