@@ -4,8 +4,6 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-# Generated programs and Numba's own cache live here, so repeated runs skip compilation.
-export AUTOGRAPH_CACHE_DIR ?= $(CURDIR)/.autograph_cache
 
 .PHONY: demo test test-main test-cuda bench clean
 

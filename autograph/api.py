@@ -14,8 +14,8 @@ Calls with positional arguments only take one of three paths, cheapest first:
 1. the *guard* of the signature used last (staging.guards): straight-line code that checks
    each argument's class, dtype and shape (or static value) against constants, reads the
    captured arrays where they are bound, and calls the compiled program — a Numba
-   dispatcher, directly — returning its output without generic pytree handling. Nothing
-   is allocated but the argument tuple; no lock is taken.
+   dispatcher, directly — returning its output without generic pytree handling. It
+   builds no key and takes no lock.
 2. on a miss, a key of the positional arguments (`_fast_key`) finds the guard of another
    signature seen before, which becomes the one tried first;
 3. otherwise (keywords, containers, a new signature) the general path: bind the
@@ -36,6 +36,8 @@ from __future__ import annotations
 
 import functools
 import inspect
+import os
+import sys
 import threading
 import warnings
 
@@ -187,12 +189,16 @@ class Specialization:
                 extra.append(value)
                 exact = exact and _exact_input(value, inputs[j].type)
         run = self.raw if self.raw is not None and exact else self.program
+        finish = self.finish
+        if run is self.raw and finish == "convert" and self.graph.outputs[0].type.weak:
+            finish = "first"  # Numba already returns a weak scalar as the Python type
         first = len(inputs) - len(self.now)
         scalar_sites = [first + k in self.scalar_inputs for k in range(len(self.now))]
         sites = trace.sites or [Site(HELD, "array", a, a) for a in self.captured]
         guard = guards.build(name, arguments, extra, sites, scalar_sites, self.now, run,
-                             self.finish, self.finisher, fallback,
-                             {p: values[p] for p in range(n, len(values))})
+                             finish, self.finisher, fallback,
+                             {p: values[p] for p in range(n, len(values))},
+                             strict=run is self.raw)
         guard.spec = self
         return guard
 
@@ -233,6 +239,19 @@ class Lowered:
 
     def _repr_html_(self) -> str:
         return display.lowered_html(self)
+
+
+def _user_stacklevel() -> int:
+    """The `stacklevel` of a warning issued by the caller that names the user's line: the
+    first frame outside autograph's modules and guards (the call paths differ in depth)."""
+    frame, level = sys._getframe(2), 2
+    while frame is not None and (frame.f_code.co_filename.startswith(_PACKAGE_DIR)
+                                 or frame.f_code.co_filename.startswith("<autograph")):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
 def _identifier(name: str) -> str:
@@ -374,28 +393,28 @@ class ConvertedFunction:
         self._guard = guard
 
     def _retrace_stale(self, spec, stale: StaleCapture, args, kwargs, bound) -> Specialization:
-        """Forgets `spec` (a captured array was rebound to another shape or dtype) and
-        traces the function again."""
+        """Traces the function again in place of `spec`, which a captured array rebound
+        to another shape or dtype made stale (if the trace fails, `spec` stays, and so
+        does the reason to trace again on the next call)."""
+        new = self._specialize(args, kwargs, bound, reason=str(stale), replacing=spec)
         with self._lock:
-            if self._cache.get(spec.key) is spec:
-                del self._cache[spec.key]
             for key, guard in list(self._fast.items()):
                 if guard.spec is spec:
                     del self._fast[key]
             if getattr(self._guard, "spec", None) is spec:
                 self._guard = self._call_general
-            found = self._cache.get(tracing.signature_key(bound, self._static |
-                                                          self._auto_static))
-            if found is not None:  # another thread traced it again already
-                return found
-            return self._specialize(args, kwargs, bound, reason=str(stale))
+        return new
 
-    def _specialize(self, args, kwargs, bound, reason: str | None = None) -> Specialization:
+    def _specialize(self, args, kwargs, bound, reason: str | None = None,
+                    replacing: Specialization | None = None) -> Specialization:
+        """Traces, optimises and compiles the specialisation for a call, once: under the
+        lock, if no other thread did it meanwhile (`replacing`: the stale one it
+        replaces, which does not count as done)."""
         with self._lock:
             static = self._static | self._auto_static
             key = tracing.signature_key(bound, static)
             spec = self._cache.get(key)
-            if spec is not None:
+            if spec is not None and spec is not replacing:
                 return spec
             reason = reason or self._reason(bound, key)
             clock = explanation.Stopwatch()
@@ -415,7 +434,7 @@ class ConvertedFunction:
                     reason = f"{names} made static: {error.reason}"
                     key = tracing.signature_key(bound, static)
                     spec = self._cache.get(key)
-                    if spec is not None:
+                    if spec is not None and spec is not replacing:
                         return spec
             clock.lap("trace")
             graph, report = (_optimize_with_report(trace.graph) if self._optimize
@@ -434,12 +453,15 @@ class ConvertedFunction:
                 warnings.warn(RetraceWarning(
                     f"{getattr(self._fn, '__qualname__', self._fn)} has been traced "
                     f"{len(self._history)} times (latest reasons: {reasons}); pass arrays of "
-                    f"stable shapes, or mark changing arguments static"), stacklevel=4)
+                    f"stable shapes, or mark changing arguments static"),
+                    stacklevel=_user_stacklevel())
             return spec
 
     def _reason(self, bound, key) -> str:
         if not self._history:
             return "first call"
+        if not self._cache:
+            return "new signature"
         previous = list(self._cache.values())[-1].key
         if len(key) != len(previous):
             return "new signature"

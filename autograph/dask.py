@@ -34,6 +34,14 @@ take the same arguments and add three things that idiom cannot say:
    client, for a shape no task uses (or an error, which Dask hides). Here `meta` comes from
    the required `dtype`.
 
+And one setting, `WORKER_CONFIG`, for the workers themselves: Dask's nannies start
+workers with `MALLOC_TRIM_THRESHOLD_=65536`, which turns off glibc's adaptive mmap
+threshold, so every temporary array over 128 KiB that a compiled program allocates in a
+loop becomes a fresh `mmap` and fresh page faults (measured here: the Mandelbrot block of
+`benchmarks/scale_out.py` ran 2.7x slower in a worker than in the client). Apply it with
+`dask.config.set(autograph.dask.WORKER_CONFIG)` before starting a `LocalCluster`, or put
+it in the Dask configuration of a real cluster's workers.
+
 This module needs `dask[array]` (the `dask` extra) and is never imported by
 `import autograph`.
 """
@@ -53,7 +61,10 @@ except ImportError as error:  # pragma: no cover - depends on the environment
 
 from autograph.errors import AutographError
 
-__all__ = ["blockwise", "map_blocks"]
+__all__ = ["WORKER_CONFIG", "blockwise", "map_blocks"]
+
+# None unsets the variable Dask's nannies would set (see the module docstring).
+WORKER_CONFIG = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}
 
 
 def blockwise(fn, out_ind, *args, dtype, new_axes=None, adjust_chunks=None, concatenate=None,

@@ -9,6 +9,12 @@ graph into its VJP graph (`autodiff.vjp_graph`: the original outputs, then the g
 optimises and compiles that like any graph, and caches it per signature. So gradients go
 through staged `if`/`while`/`for` and run on the same backends as everything else.
 
+Called while a converted function is being traced, with tensors of that trace among
+its arguments (a training step that calls `grad` inside, or `convert(grad(loss))`), the
+gradient is not compiled on its own: `f` is traced with placeholders of the tensors'
+types, and its VJP graph is inlined into the trace being recorded (`_inline`), so the
+whole step becomes one program that the outer pipeline optimises and compiles.
+
 `f` must return one 0-d float (a NumPy scalar or 0-d array; a float Python scalar too).
 Each differentiated argument gets a gradient of its own structure: an array gets an array
 of its shape and dtype, a Python float a float, a list/tuple/dict of arrays the same
@@ -24,7 +30,7 @@ from typing import Callable
 
 import numpy as np
 
-from autograph import api, autodiff, conversion, staging
+from autograph import api, autodiff, conversion, ir, staging
 from autograph.errors import AutographError
 from autograph.staging import pytrees, tracing
 
@@ -61,6 +67,10 @@ def _named(wrapper, f, prefix: str):
     name = getattr(f, "__name__", "f")
     wrapper.__name__ = wrapper.__qualname__ = f"{prefix}_{name}"
     wrapper.__doc__ = f"{prefix} of {name}"
+    try:  # `convert(grad(f))` binds calls by f's parameters, not (*args, **kwargs)
+        wrapper.__signature__ = inspect.signature(f)
+    except (TypeError, ValueError):
+        pass
     return wrapper
 
 
@@ -119,6 +129,8 @@ class _Differentiated:
                 raise AutographError(f"grad: argnums {a} is out of range for "
                                      f"{len(args)} positional argument(s)")
         argnums = tuple(a % len(args) for a in self.argnums)
+        if staging.is_tracing() and _holds_tensor(bound):
+            return self._inline(bound, argnums)
         plan = self._plan(args, kwargs, bound, argnums)
         flat = plan.trace.flat_inputs(bound)
         for i in plan.scalar_inputs:
@@ -139,26 +151,50 @@ class _Differentiated:
             return plan
         with self._lock:
             names = list(bound.arguments)
-            while True:
-                try:
-                    trace = staging.trace(self.converted, args, kwargs, self._static,
-                                          getattr(self.fn, "__name__", "f"), self.signature)
-                    break
-                except staging.NeedsStaticArgument as error:
-                    new = set(error.arg_names) - self._static
-                    wanted = new & {names[a] for a in argnums}
-                    if wanted:
-                        raise AutographError(f"grad: cannot differentiate with respect to "
-                                             f"{sorted(wanted)}: {error.reason}") from None
-                    if not new:
-                        raise
-                    self._static = self._static | new
+            trace = self._trace(args, kwargs, names, argnums)
             plan = self._build(trace, argnums, names)
             self._cache[(argnums, tracing.signature_key(bound, self._static))] = plan
             self._cache[key] = plan
             return plan
 
+    def _trace(self, args, kwargs, names, argnums, traced=None) -> staging.Trace:
+        """Traces `f`, making Python scalar arguments static where tracing needs their value
+        (not those differentiated, nor those in `traced`: tensors of an enclosing trace,
+        name -> the enclosing function's weak arguments they derive from, or None)."""
+        traced = traced or {}
+        while True:
+            try:
+                return staging.trace(self.converted, args, kwargs, self._static,
+                                     getattr(self.fn, "__name__", "f"), self.signature)
+            except staging.NeedsStaticArgument as error:
+                new = set(error.arg_names) - self._static
+                wanted = new & {names[a] for a in argnums}
+                if wanted:
+                    raise AutographError(f"grad: cannot differentiate with respect to "
+                                         f"{sorted(wanted)}: {error.reason}") from None
+                outer = new & set(traced)
+                if outer:
+                    sources = [traced[n] for n in outer]
+                    if all(sources):  # the enclosing function retraces with those static
+                        raise staging.NeedsStaticArgument(frozenset().union(*sources),
+                                                          error.reason, error.origin) from None
+                    raise AutographError(f"grad inside a converted function: {sorted(outer)} "
+                                         f"must be concrete, but is traced there "
+                                         f"({error.reason})", error.origin) from None
+                if not new:
+                    raise
+                self._static = self._static | new
+
     def _build(self, trace: staging.Trace, argnums, names) -> _Plan:
+        vjp, slots = self._vjp(trace, argnums, names)
+        if self.optimize:
+            vjp = api._optimize(vjp)
+        program = api._compile(vjp, self.backend)
+        return _Plan(_with_graph(trace, vjp), program, trace.output_leaves[0][1], slots)
+
+    def _vjp(self, trace: staging.Trace, argnums, names):
+        """The VJP graph of a trace (its outputs, then the gradients) and, per gradient,
+        the (param, leaf) it belongs to."""
         outs = [entry for entry in trace.output_leaves if entry[0] == "out"]
         graph = trace.graph
         if len(trace.output_leaves) != 1 or len(outs) != 1:
@@ -172,11 +208,52 @@ class _Differentiated:
                                      f"({type(trace.static_args[names[a]]).__name__})")
         wrt = [i for i, slot in enumerate(trace.inputs) if slot.param in argnums]
         vjp = autodiff.vjp_graph(graph, wrt, outs[0][1], loop_strategy=self.loop_strategy)
-        if self.optimize:
-            vjp = api._optimize(vjp)
-        program = api._compile(vjp, self.backend)
-        slots = [(trace.inputs[i].param, trace.inputs[i].leaf) for i in wrt]
-        return _Plan(_with_graph(trace, vjp), program, outs[0][1], slots)
+        return vjp, [(trace.inputs[i].param, trace.inputs[i].leaf) for i in wrt]
+
+    # -- inside an enclosing trace --------------------------------------------------------
+
+    def _inline(self, bound, argnums):
+        """(value, gradients) as tensors of the trace being recorded: `f`'s VJP graph,
+        traced for placeholders of the arguments' types, copied into that trace."""
+        ctx = staging.current()
+        names = list(bound.arguments)
+        example = {name: _placeholder_tree(value, name) for name, value in bound.arguments.items()}
+        traced = {n: v._sources if isinstance(v, staging.Tensor) else None
+                  for n, v in bound.arguments.items() if _holds_tensor_tree(v)}
+        args = tuple(example[n] for n in names[:len(bound.args)])
+        kwargs = {n: example[n] for n in names[len(bound.args):]}
+        example_bound = tracing.bind(self.signature, args, kwargs)
+        key = ("inline", argnums, tracing.signature_key(example_bound, self._static))
+        with self._lock:
+            found = self._cache.get(key)
+            if found is None:
+                trace = self._trace(args, kwargs, names, argnums, traced)
+                found = self._cache[key] = (trace, *self._vjp(trace, argnums, names))
+                self._cache[("inline", argnums,
+                             tracing.signature_key(example_bound, self._static))] = found
+        trace, vjp, slots = found
+        values = list(bound.arguments.values())
+        inputs = []
+        for slot in trace.inputs:
+            value = values[slot.param]
+            if slot.leaf is not None:
+                value = pytrees.flatten(value)[0][slot.leaf]
+            inputs.append(_operand(ctx, value))
+        inputs.extend(ctx.capture(array) for array in trace.captured)
+        outputs = [staging.Tensor(v, None, None, ctx) for v in _splice(ctx, vjp, inputs)]
+        n = len(outputs) - len(slots)
+        value = pytrees.unflatten(trace.output_tree, [
+            outputs[e[1]] if e[0] == "out" else e[1] for e in trace.output_leaves])
+        found_grads = dict(zip(slots, outputs[n:]))
+        grads = []
+        for a in argnums:
+            leaves, treedef = pytrees.flatten(values[a])
+            if treedef.kind == "leaf":
+                grads.append(found_grads.get((a, None)))
+            else:
+                grads.append(pytrees.unflatten(treedef, [found_grads.get((a, i))
+                                                         for i in range(len(leaves))]))
+        return value, grads[0] if self.single else tuple(grads)
 
     # -- results ------------------------------------------------------------------------
 
@@ -207,6 +284,66 @@ def _as_argument(grad, like):
     if isinstance(like, float):
         return float(grad)
     return grad
+
+
+def _holds_tensor(bound) -> bool:
+    return any(_holds_tensor_tree(v) for v in bound.arguments.values())
+
+
+def _holds_tensor_tree(value) -> bool:
+    if isinstance(value, staging.Tensor):
+        return True
+    if isinstance(value, (tuple, list, dict)):
+        return any(isinstance(leaf, staging.Tensor) for leaf in pytrees.flatten(value)[0])
+    return False
+
+
+_WEAK_PLACEHOLDERS = {"i": 0, "f": 0.0, "c": 0j}
+
+
+def _placeholder_tree(value, name: str):
+    """`value` with each tensor replaced by a NumPy value (or Python scalar, for a weak
+    tensor) of its type: what `f` is traced with, on its own, for the enclosing trace."""
+    if isinstance(value, staging.Tensor):
+        return _placeholder(value, name, top_level=True)
+    if not _holds_tensor_tree(value):
+        return value
+    leaves, treedef = pytrees.flatten(value)
+    return pytrees.unflatten(treedef, [_placeholder(v, name, top_level=False)
+                                       if isinstance(v, staging.Tensor) else v
+                                       for v in leaves])
+
+
+def _placeholder(tensor, name: str, top_level: bool):
+    ttype = tensor.type
+    if not ttype.weak:
+        return np.zeros(ttype.shape, ttype.dtype)
+    scalar = _WEAK_PLACEHOLDERS.get(ttype.dtype.kind)
+    if scalar is None or not top_level or ir.TensorType.of_python(scalar) != ttype:
+        raise AutographError(f"grad inside a converted function: argument '{name}' holds a "
+                             f"Python-scalar tensor ({ttype}) that cannot be passed on; "
+                             f"make it an array (np.float64(...)) or pass it on its own")
+    return scalar
+
+
+def _operand(ctx, value):
+    """The enclosing trace's IR value for one argument leaf: a tensor's own value, a NumPy
+    array captured, a scalar as a constant."""
+    if isinstance(value, staging.Tensor):
+        return value.value
+    if isinstance(value, np.ndarray):
+        return ctx.capture(value)
+    return ctx.constant(value)
+
+
+def _splice(ctx, graph: ir.Graph, inputs) -> list:
+    """Copies `graph`'s nodes into the region being recorded, its inputs replaced by
+    `inputs`; returns the values of its outputs there."""
+    body = graph.copy().body
+    for param, value in zip(body.params, inputs):
+        ir.replace_all_uses(param, value, body)
+    ctx.builder.current.nodes.extend(body.nodes)
+    return list(body.results)
 
 
 def _with_graph(trace: staging.Trace, graph) -> staging.Trace:

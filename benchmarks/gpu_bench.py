@@ -1,6 +1,6 @@
 """GPU benchmarks of the CUDA backend, against CuPy and PyTorch on the same card.
 
-    PYTHONPATH=. python benchmarks/gpu_bench.py [--quick]
+    PYTHONPATH=. python benchmarks/gpu_bench.py [--quick] [--only w2,mlp,w5] [--variants]
 
 Workloads (graphs built with `ir.Builder`, so nothing but the code generator is measured;
 inputs and outputs stay on the device, as a GPU user would keep them):
@@ -9,7 +9,10 @@ inputs and outputs stay on the device, as a GPU user would keep them):
       of the 12 bytes per element it must move, against a device-to-device copy of
       x (8 bytes moved per element); also at 1,000 elements, where launch overhead rules.
 - W1  an MLP 512 -> 256 -> 128 -> 2 with ReLU at batch 4096, float32 (cuBLAS through CuPy
-      allowed for products above `cuda_runtime`'s threshold, and our tiled kernel alone).
+      allowed for products above `cuda_runtime`'s threshold, and our tiled kernel alone);
+      also at batch 8, where launch overhead rules. `--variants` adds the same MLP with
+      other matmul tiles and with the general product kernel and no epilogue fusion (the
+      code generator before `cuda_gemm`), each its own program on the same card.
 - W5  Mandelbrot escape counts on a 2000 x 2000 grid, 100 iterations (float32), a host
       `for` loop around the fused kernels.
 
@@ -30,7 +33,20 @@ import time
 import numpy as np
 
 from autograph.codegen import cuda_runtime, numba_cuda
+from autograph.codegen.cuda_runtime import Target
 from autograph.ir import Builder, Op, TensorType
+
+
+WORKLOADS = ("w2", "mlp", "w5")
+# --variants: (label, target) pairs timed on the MLP besides the default target
+MLP_VARIANTS = (
+    ("general kernel, no epilogue", Target(fast_matmul=False, epilogues=False)),
+    ("no epilogue", Target(epilogues=False)),
+    ("tiles 64x64/4x4", Target(gemm_tiles=((64, 64, 8, 4, 4),))),
+    ("tiles 128x128/8x8,128x64/8x8", Target(gemm_tiles=((128, 128, 8, 8, 8),
+                                                         (128, 64, 8, 8, 8)))),
+    ("tiles bk=16", Target(gemm_tiles=((128, 64, 16, 8, 4), (64, 64, 16, 4, 4)))),
+)
 
 
 def _timeit(fn, sync, repeats: int) -> float:
@@ -158,6 +174,71 @@ def _to_peer(name, lib, array):
     return lib.asarray(array) if name == "cupy" else lib.from_numpy(array).cuda()
 
 
+def _mlp(batch, sizes, rng, repeats, peers, sync, record, variants):
+    """W1 at `batch`: the default program (cuBLAS allowed, then our kernels alone), the
+    `MLP_VARIANTS` when asked, then the peers."""
+    from numba import cuda
+
+    xh = rng.standard_normal((batch, sizes[0])).astype(np.float32)
+    params_h = []
+    for m, k in zip(sizes[:-1], sizes[1:]):
+        params_h += [(rng.standard_normal((m, k)) / np.sqrt(m)).astype(np.float32),
+                     rng.standard_normal(k).astype(np.float32)]
+    args = [cuda.to_device(a) for a in [xh] + params_h]
+    want = xh
+    for k in range(0, len(params_h), 2):
+        want = want @ params_h[k] + params_h[k + 1]
+        if k + 2 < len(params_h):
+            want = np.maximum(want, 0)
+    flops = 2 * batch * sum(m * k for m, k in zip(sizes[:-1], sizes[1:]))
+    workload = f"W1 MLP batch {batch}"
+
+    def measure(program, label):
+        got = program(*args)[0].copy_to_host()
+        np.testing.assert_allclose(got, want, rtol=1e-3, atol=1e-3)
+        t = _timeit(lambda: program(*args), sync, repeats)
+        # calls queued back to back: the larger of host-side and device time per call
+        queued = _timeit(lambda: [program(*args) for _ in range(10)], sync, 3) / 10
+        record(workload, label, t, {"GFLOP/s": flops / t / 1e9, "queued µs": queued * 1e6})
+
+    graph = mlp_graph(batch, sizes)
+    program = numba_cuda.compile_graph(graph)
+    for cublas in (True, False):
+        cuda_runtime.set_cublas(cublas)
+        measure(program, "autograph cuda" + (" (cuBLAS allowed)" if cublas and "cupy" in peers
+                                             else " (tiled only)" if not cublas else ""))
+    cuda_runtime.set_cublas(True)
+    for label, target in MLP_VARIANTS if variants and not cuda_runtime.simulating() else ():
+        measure(numba_cuda.compile_graph(graph, target=target), f"autograph cuda ({label})")
+    for name, lib in peers.items():
+        px = _to_peer(name, lib, xh)
+        pp = [_to_peer(name, lib, a) for a in params_h]
+        t = _timeit(_mlp_peer(name, lib, px, pp), _peer_sync(name, lib), repeats)
+        record(workload, name, t, {"GFLOP/s": flops / t / 1e9})
+
+
+def _mandelbrot(grid_side, iters, reps, peers, record):
+    from numba import cuda
+
+    shape = (grid_side, grid_side)
+    re, im = np.meshgrid(np.linspace(-2.0, 1.0, grid_side, dtype=np.float32),
+                         np.linspace(-1.5, 1.5, grid_side, dtype=np.float32))
+    program = numba_cuda.compile_graph(mandelbrot_graph(shape, iters))
+    cre, cim = cuda.to_device(re), cuda.to_device(im)
+    label = f"W5 Mandelbrot {grid_side}x{grid_side}x{iters}"
+    got = program(cre, cim)[0].copy_to_host()
+    t = _timeit(lambda: program(cre, cim), cuda.synchronize, reps)
+    record(label, "autograph cuda", t)
+    for name, lib in peers.items():
+        run = _mandelbrot_peer(name, lib, _to_peer(name, lib, re), _to_peer(name, lib, im),
+                               iters)
+        peer_count = run()
+        peer_count = peer_count.get() if name == "cupy" else peer_count.cpu().numpy()
+        mismatch = float(np.mean(peer_count != got))
+        t = _timeit(run, _peer_sync(name, lib), reps)
+        record(label, name, t, {"mismatch%": 100 * mismatch})
+
+
 # ---- main -------------------------------------------------------------------------------
 
 def main(argv=None) -> int:
@@ -165,7 +246,14 @@ def main(argv=None) -> int:
     parser.add_argument("--quick", action="store_true", help="smaller sizes, fewer repeats")
     parser.add_argument("--smoke", action="store_true",
                         help="tiny sizes: checks the script itself (the simulator can run it)")
+    parser.add_argument("--only", default=",".join(WORKLOADS),
+                        help=f"comma-separated workloads to run, of {','.join(WORKLOADS)}")
+    parser.add_argument("--variants", action="store_true",
+                        help="also time the MLP with other matmul tiles and the old path")
     opts = parser.parse_args(argv)
+    only = set(opts.only.split(","))
+    if not only <= set(WORKLOADS):
+        parser.error(f"--only takes {','.join(WORKLOADS)}, not {opts.only}")
     cuda_runtime.require_device()
     from numba import cuda
 
@@ -190,7 +278,7 @@ def main(argv=None) -> int:
               + " ".join(f"{k}={v:.1f}" for k, v in (extra or {}).items()), flush=True)
 
     # W2 at full size and tiny
-    for size, label in ((n, f"W2 f32 {n:,}"), (1000, "W2 f32 1,000")):
+    for size, label in ((n, f"W2 f32 {n:,}"), (1000, "W2 f32 1,000")) if "w2" in only else ():
         xh = rng.standard_normal(size).astype(np.float32)
         yh = rng.standard_normal(size).astype(np.float32)
         x, y = cuda.to_device(xh), cuda.to_device(yh)
@@ -211,53 +299,15 @@ def main(argv=None) -> int:
         del x, y
 
     # W1 MLP
-    xh = rng.standard_normal((batch, sizes[0])).astype(np.float32)
-    params_h = []
-    for m, k in zip(sizes[:-1], sizes[1:]):
-        params_h += [(rng.standard_normal((m, k)) / np.sqrt(m)).astype(np.float32),
-                     rng.standard_normal(k).astype(np.float32)]
-    program = numba_cuda.compile_graph(mlp_graph(batch, sizes))
-    args = [cuda.to_device(a) for a in [xh] + params_h]
-    want = xh
-    for k in range(0, len(params_h), 2):
-        want = want @ params_h[k] + params_h[k + 1]
-        if k + 2 < len(params_h):
-            want = np.maximum(want, 0)
-    flops = 2 * batch * sum(m * k for m, k in zip(sizes[:-1], sizes[1:]))
-    for cublas in (True, False):
-        cuda_runtime.set_cublas(cublas)
-        got = program(*args)[0].copy_to_host()
-        np.testing.assert_allclose(got, want, rtol=1e-3, atol=1e-3)
-        t = _timeit(lambda: program(*args), sync, repeats)
-        label = "autograph cuda" + (" (cuBLAS allowed)" if cublas and "cupy" in peers else
-                                    " (tiled only)" if not cublas else "")
-        record(f"W1 MLP batch {batch}", label, t, {"GFLOP/s": flops / t / 1e9})
-    cuda_runtime.set_cublas(True)
-    for name, lib in peers.items():
-        px = _to_peer(name, lib, xh)
-        pp = [_to_peer(name, lib, a) for a in params_h]
-        t = _timeit(_mlp_peer(name, lib, px, pp), _peer_sync(name, lib), repeats)
-        record(f"W1 MLP batch {batch}", name, t, {"GFLOP/s": flops / t / 1e9})
+    if "mlp" in only:
+        _mlp(batch, sizes, rng, repeats, peers, sync, record, opts.variants)
+        if not opts.smoke:
+            _mlp(8, sizes, rng, repeats, peers, sync, record, False)
 
     # W5 Mandelbrot
-    shape = (grid_side, grid_side)
-    re, im = np.meshgrid(np.linspace(-2.0, 1.0, grid_side, dtype=np.float32),
-                         np.linspace(-1.5, 1.5, grid_side, dtype=np.float32))
-    program = numba_cuda.compile_graph(mandelbrot_graph(shape, iters))
-    cre, cim = cuda.to_device(re), cuda.to_device(im)
-    label = f"W5 Mandelbrot {grid_side}x{grid_side}x{iters}"
-    got = program(cre, cim)[0].copy_to_host()
     reps = max(3, repeats // 4)
-    t = _timeit(lambda: program(cre, cim), sync, reps)
-    record(label, "autograph cuda", t)
-    for name, lib in peers.items():
-        run = _mandelbrot_peer(name, lib, _to_peer(name, lib, re), _to_peer(name, lib, im),
-                               iters)
-        peer_count = run()
-        peer_count = peer_count.get() if name == "cupy" else peer_count.cpu().numpy()
-        mismatch = float(np.mean(peer_count != got))
-        t = _timeit(run, _peer_sync(name, lib), reps)
-        record(label, name, t, {"mismatch%": 100 * mismatch})
+    if "w5" in only:
+        _mandelbrot(grid_side, iters, reps, peers, record)
 
     print()
     print(f"device: {results['device']}; medians of {repeats} repeats (W5: {reps})")

@@ -6,7 +6,12 @@
 #   2. tests/cuda on the real device (no simulator), in parallel where pytest-xdist is;
 #   3. benchmarks/gpu_bench.py: medians, a markdown table, JSON to $OUT when OUT is set.
 # Logs go to $OUT too. Exit status: that of the tests (the benchmark runs either way).
+#   gpu_check.sh --bench-only [gpu_bench.py options]: steps 1 and 3 alone, e.g.
+#   `--bench-only --only mlp,w2 --variants` when device time is short; exit status that
+#   of the benchmark.
 set -uo pipefail
+BENCH_ONLY=0
+if [ "${1:-}" = "--bench-only" ]; then BENCH_ONLY=1; shift; fi
 cd "$(dirname "$0")/.."
 unset NUMBA_ENABLE_CUDASIM
 export PYTHONUNBUFFERED=1 PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
@@ -32,13 +37,18 @@ nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>
 $PY -c 'import numpy, numba, numba_cuda, sys; print("python", sys.version.split()[0], "numpy",
 numpy.__version__, "numba", numba.__version__, "numba-cuda", numba_cuda.__version__)' 2>/dev/null
 
-PARALLEL=()
-if $PY -c "import xdist" 2>/dev/null; then PARALLEL=(-n 8); fi
-echo "== tests/cuda on the device"
-timeout 300 $PY -m pytest tests/cuda -p no:cacheprovider -W ignore::Warning "${PARALLEL[@]}" 2>&1 \
-  | tee "$LOG/gpu_tests.log" | tail -n 40
-status=${PIPESTATUS[0]}
+status=0
+if [ "$BENCH_ONLY" = 0 ]; then
+  PARALLEL=()
+  if $PY -c "import xdist" 2>/dev/null; then PARALLEL=(-n 8); fi
+  echo "== tests/cuda on the device"
+  timeout 300 $PY -m pytest tests/cuda -p no:cacheprovider -W ignore::Warning "${PARALLEL[@]}" 2>&1 \
+    | tee "$LOG/gpu_tests.log" | tail -n 40
+  status=${PIPESTATUS[0]}
+fi
 
 echo "== benchmarks"
 timeout 200 $PY benchmarks/gpu_bench.py "$@" 2>&1 | tee "$LOG/gpu_bench.log"
+bench=${PIPESTATUS[0]}
+if [ "$BENCH_ONLY" = 1 ]; then exit "$bench"; fi
 exit "$status"

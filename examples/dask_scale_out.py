@@ -60,10 +60,14 @@ def mlp(x, w1, b1, w2, b2):
 
 def connect(scheduler: str | None):
     """A Client of the cluster at `scheduler`, or of a new loopback-only LocalCluster."""
+    import dask
     from dask.distributed import Client, LocalCluster
+
+    import autograph.dask
 
     if scheduler:
         return Client(scheduler), None
+    dask.config.set(autograph.dask.WORKER_CONFIG)  # keep glibc's malloc adaptive (docs/dask.md)
     cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                            host="127.0.0.1", dashboard_address=None)
     return Client(cluster), cluster

@@ -145,3 +145,37 @@ def test_shape_creation_and_indexing(ptx):
 def test_control_flow_graphs(ptx):
     assert ptx(collatz_graph()) >= 3
     assert ptx(loops_graph()) >= 3
+
+
+def test_fast_float32_products_and_epilogues(ptx, tmp_path):
+    """`cuda_gemm`'s kernels with ragged and whole tiles, batches, 1-d operands, and
+    epilogues of several dtypes; the tiled kernel keeps its accumulators in registers
+    (no local memory)."""
+    from numba import cuda
+    from numba.cuda import types
+    from numba.cuda.np.numpy_support import from_dtype
+
+    b = Builder("fast_products")
+    x = b.add_input(TensorType((250, 60), np.float32), "x")
+    w = b.add_input(TensorType((60, 100), np.float32), "w")
+    bias = b.add_input(TensorType((100,), np.float32), "bias")
+    batch = b.add_input(TensorType((2, 128, 64), np.float16), "batch")
+    w2 = b.add_input(TensorType((64, 64), np.float32), "w2")
+    s = b.add_input(TensorType((), np.float32), "s")
+    w3 = b.add_input(TensorType((60, 3), np.float32), "w3")
+    col = b.add_input(TensorType((250, 1), np.float64), "col")
+    v = b.add_input(TensorType((60,), np.float32), "v")
+    relu = b.emit(Op.MAXIMUM, [b.emit(Op.ADD, [b.emit(Op.MATMUL, [x, w]), bias]),
+                               b.emit(Op.CONSTANT, [], value=0.0)])
+    outs = [b.emit(Op.CAST, [relu], dtype=np.float16),
+            b.emit(Op.MUL, [b.emit(Op.MATMUL, [batch, w2]), s]),
+            b.emit(Op.LT, [b.emit(Op.MATMUL, [x, w3]), col]),
+            b.emit(Op.MATMUL, [x, v])]
+    graph = b.finish(outs)
+    assert ptx(graph) == 4
+    program = numba_cuda.generate_program(graph)
+    (name, specs), = [(k, s) for k, s in program.kernels.items() if "tiled_add" in k]
+    module = cache.load_module(program.text, tmp_path)
+    arg_types = tuple(types.Array(from_dtype(spec.dtype), spec.ndim, "C") for spec in specs)
+    text, _ = cuda.compile_ptx(getattr(module, name).py_func, arg_types, cc=CC)
+    assert ".local" not in text and text.count("fma.rn.f32") >= 8 * 4 * 4  # 64x64 tiles

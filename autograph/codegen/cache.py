@@ -41,10 +41,7 @@ _lock = threading.Lock()
 
 
 def default_cache_dir() -> Path:
-    """`$AUTOGRAPH_CACHE_DIR`, else `$XDG_CACHE_HOME/autograph`, else `~/.cache/autograph`;
-    callers may pass another. The only place autograph reads the environment for it."""
-    if os.environ.get("AUTOGRAPH_CACHE_DIR"):
-        return Path(os.environ["AUTOGRAPH_CACHE_DIR"])
+    """`$XDG_CACHE_HOME/autograph`, else `~/.cache/autograph`; callers may pass another."""
     root = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(root) / "autograph"
 

@@ -25,8 +25,9 @@ Kernel shapes:
 - `reduction_kernels`: a block-level tree reduction in shared memory, one block (or
   `partials` blocks and a second pass) per output element; or one thread per output
   element when the reduced extent is tiny or the innermost axis is kept (coalesced).
-- `contraction_kernel`: a tiled shared-memory product, `tile x tile` threads per block,
-  with grid-stride loops over row tiles and batches (matmul and dot alike).
+- `contraction_body`: a tiled shared-memory product, `tile x tile` threads per block,
+  with grid-stride loops over row tiles and batches (dot, and matmul of dtypes other than
+  float32: float32 matmul has faster kernels of its own in `cuda_gemm`).
 """
 
 from __future__ import annotations
@@ -673,13 +674,15 @@ def shared_lines(block: int, acc: np.dtype, arg: bool) -> list[str]:
 def contraction_body(*, tile: int, batch: Sequence[int], rows: int, cols: int, depth: int,
                      loop: np.dtype, out: np.dtype, read_a: Callable[[list[str], str, str], str],
                      read_b: Callable[[list[str], str, str], str],
-                     write: Callable[[list[str], str, str], str],
+                     store: Callable[[list[str], str, str, str], list[str]],
                      row_lines: Sequence[str] = ()) -> list[str]:
     """The body of a tiled product: out[z, i, j] = sum_k a[z, i, k] * b[z, k, j].
 
     `read_a(zs, i, k)` and `read_b(zs, k, j)` give the operand reads (in `loop` registers),
-    `write(zs, i, j)` the output element; `zs` are the batch index names. `row_lines` run
-    once the row `i` is known (dot unflattens it into a's leading indices there).
+    `store(zs, i, j, value)` the lines that store output element (i, j) given its value
+    (in `out` registers; a fused epilogue computes more from it first); `zs` are the batch
+    index names. `row_lines` run once the row `i` is known (dot unflattens it into a's
+    leading indices there).
     """
     acc = compute(loop)
     zero = "False" if acc == BOOL else literal(0, acc)
@@ -717,7 +720,7 @@ def contraction_body(*, tile: int, batch: Sequence[int], rows: int, cols: int, d
               f"            {step}",
               "        cuda.syncthreads()",
               f"    if i < {rows} and j < {cols}:",
-              f"        {write(zs, 'i', 'j')} = {store(convert('acc', acc, out), out)}"]
+              *["        " + line for line in store(zs, "i", "j", convert("acc", acc, out))]]
     return lines + ["    " + line for line in inner]
 
 

@@ -23,6 +23,7 @@ import functools
 
 import numpy as np
 
+from autograph.codegen.cuda_gemm import Tile
 from autograph.errors import AutographError
 
 # Grid-stride kernels launch this many threads per block on a real device (capped by the
@@ -40,26 +41,56 @@ class Target:
     """What generated kernel text depends on, besides the graph.
 
     `block` is the thread count of reduction blocks (a power of two: the shared-memory
-    tree halves it), `tile` the edge of the square matmul tiles (tile*tile threads per
-    block), `partials` the most blocks that share one reduction output before a second
-    pass combines them. Programs for different targets differ in text, hence in cache file.
+    tree halves it), `tile` the edge of the square tiles of the general product kernel
+    (tile*tile threads per block; dot and non-float32 matmul), `partials` the most blocks
+    that share one reduction output before a second pass combines them.
+
+    float32 matmul (see `cuda_gemm`): `gemm_tiles` are the register-blocked tiles
+    (bm, bn, bk, tm, tn), largest first; a product takes the first that gives at least
+    `gemm_min_blocks` blocks (about the multiprocessor count: fewer leaves some idle).
+    Products of at most `skinny_cols` columns run `skinny_lanes` threads per row,
+    `skinny_rows` rows per block. `fast_matmul=False` sends float32 matmul to the general
+    kernel and `epilogues=False` keeps products out of their consumers' kernels: both for
+    comparisons. Programs for different targets differ in text, hence in cache file.
     """
 
     block: int = 256
     tile: int = 16
     partials: int = 1024
+    gemm_tiles: tuple = ((128, 64, 8, 8, 4), (64, 64, 8, 4, 4))
+    gemm_min_blocks: int = 120
+    skinny_cols: int = 8
+    skinny_lanes: int = 32
+    skinny_rows: int = 8
+    fast_matmul: bool = True
+    epilogues: bool = True
 
     def __post_init__(self):
         if self.block < 2 or self.block & (self.block - 1):
             raise AutographError(f"Target.block must be a power of two >= 2, not {self.block}")
         if self.tile < 1 or self.partials < 1:
             raise AutographError(f"invalid target {self}")
+        if not self.gemm_tiles:
+            raise AutographError("Target.gemm_tiles must name at least one tile")
+        for sizes in self.gemm_tiles:
+            why = Tile(*sizes).problem()
+            if why:
+                raise AutographError(f"Target.gemm_tiles: tile {sizes}: {why}")
+        lanes = self.skinny_lanes
+        if lanes < 2 or lanes & (lanes - 1) or not 0 <= self.skinny_cols <= lanes:
+            raise AutographError(f"Target.skinny_lanes must be a power of two >= 2 and at "
+                                 f"least skinny_cols, not {lanes} (skinny_cols "
+                                 f"{self.skinny_cols})")
+        if self.skinny_rows < 1:
+            raise AutographError(f"invalid target {self}")
 
 
 DEVICE_TARGET = Target()
 # Small enough for the simulator's Python threads, big enough to exercise every code path
-# (several tiles per matmul, several partial blocks per reduction).
-SIMULATOR_TARGET = Target(block=8, tile=4, partials=4)
+# (several tiles per matmul, several partial blocks per reduction, two lanes' folds per
+# skinny row).
+SIMULATOR_TARGET = Target(block=8, tile=4, partials=4, gemm_tiles=((8, 8, 4, 2, 2),),
+                          gemm_min_blocks=1, skinny_cols=2, skinny_lanes=4, skinny_rows=2)
 
 
 def _cuda():
@@ -286,7 +317,7 @@ def print_values(template, sep, end, forms, *values) -> None:
 # Handing numba arrays to CuPy costs a synchronisation with the producing stream (CUDA
 # array interface v3), so the library call pays only for large products: on an H200 the
 # tiled kernel beat it for an MLP's 4096x512 @ 512x256 (0.32 ms against 0.74 ms a call).
-_GEMM_MIN_FLOPS = 2 * 1024 ** 3
+GEMM_MIN_FLOPS = 2 * 1024 ** 3
 _cublas = {"enabled": True}
 
 
@@ -314,7 +345,7 @@ def gemm(a, b, out) -> bool:
     """
     m, k = a.shape
     n = b.shape[1]
-    if 2 * m * n * k < _GEMM_MIN_FLOPS or not _cublas["enabled"]:
+    if 2 * m * n * k < GEMM_MIN_FLOPS or not _cublas["enabled"]:
         return False
     cupy = _cupy()
     if cupy is None:
@@ -328,8 +359,8 @@ def ceil_div(a: int, b: int) -> int:
 
 
 __all__ = [
-    "DEVICE_TARGET", "SIMULATOR_TARGET", "DeviceConstants", "Pool", "Target", "ceil_div",
-    "default_target", "device_limits", "empty", "finish_outputs", "gemm", "grid", "item",
+    "DEVICE_TARGET", "GEMM_MIN_FLOPS", "SIMULATOR_TARGET", "DeviceConstants", "Pool", "Target",
+    "ceil_div", "default_target", "device_limits", "empty", "finish_outputs", "gemm", "grid", "item",
     "prepare_inputs", "print_values", "require_device", "scalar", "set_cublas", "simulating",
     "truth",
     "unavailable_reason",

@@ -381,10 +381,11 @@ class _Program:
             options.parallel or options.elide_checks else None
         self.parallel_loops = parallel_loops.plan_parallel(
             graph, self.plan, options.parallel_threshold) \
-            if options.parallel and options.inplace else set()
+            if options.parallel and options.inplace and options.elide_checks else set()
         self.uses_parallel = False  # some loop is a prange: compile with parallel=True
         self.in_parallel = 0        # inside a prange loop's body (no nested pranges)
         self.uses_vecmath = False
+        self.uses_runtime = False   # calls cpu_runtime (huge pages)
         self.readonly: set[Value] = set()
         # Arrays known to be C-contiguous: the inputs (the signature says so) and the
         # arrays the program allocates.
@@ -510,6 +511,15 @@ class _Program:
     def _leave_parallel(self) -> None:
         self.in_parallel -= 1
 
+    def allocate(self, t: TensorType) -> str:
+        """An uninitialised array of type `t` (on huge pages when it is big)."""
+        text = f"np.empty({shape_text(t.shape)}, {dtype_ref(t.dtype)})"
+        if self.options.huge_pages and t.size * t.dtype.itemsize >= _HUGE_PAGE_THRESHOLD \
+                and _cpu_runtime().AVAILABLE:
+            self.uses_runtime = True
+            return f"_rt.huge_pages({text})"
+        return text
+
     def wants_prange(self, shape: Sequence[int]) -> bool:
         """Whether an elementwise loop nest over `shape` runs in parallel: big enough,
         not inside another prange, and with an outer loop to split."""
@@ -572,6 +582,9 @@ class _Program:
         if self.uses_vecmath:
             head.line(f"from autograph.codegen import vecmath as _vm  "
                       f"# version {_vecmath().VERSION}")
+        if self.uses_runtime:
+            head.line(f"from autograph.codegen import cpu_runtime as _rt  "
+                      f"# version {_cpu_runtime().VERSION}")
         head.line()
         for name, text in self.constants:
             head.line(f"{name} = {text}")
@@ -615,6 +628,17 @@ def _vecmath():
     from autograph.codegen import vecmath
 
     return vecmath
+
+
+@functools.lru_cache(maxsize=None)
+def _cpu_runtime():
+    """`codegen/cpu_runtime.py`, imported when a program first needs it."""
+    from autograph.codegen import cpu_runtime
+
+    return cpu_runtime
+
+
+_HUGE_PAGE_THRESHOLD = 1 << 22  # cpu_runtime.THRESHOLD, without importing Numba to know it
 
 
 def _values_in_order(graph: Graph) -> Iterator[Value]:
@@ -694,8 +718,7 @@ def emit_elementwise(p: _Program, node: Node) -> None:
         return
     reused = _reusable_operand(p, node)
     if reused is None:
-        p.em.line(f"{name} = np.empty({shape_text(shape)}, {dtype_ref(out.type.dtype)})",
-                  comment)
+        p.em.line(f"{name} = {p.allocate(out.type)}", comment)
     else:  # the operand dies here: its buffer takes the result, element by element
         p.em.line(f"{name} = {p.ref(reused)}", f"{comment}, into {p.ref(reused)}")
     with p.loops(shape, parallel=True) as index:
@@ -1516,6 +1539,13 @@ def _source_index(p: _Program, x: TensorType, entries, dynamic: list[Value], dim
     return source
 
 
+def _proven_in_bounds(p: _Program, value: Value, dim: int) -> bool:
+    """Whether index `value` needs no wrap-around or check (a loop index over a
+    constant range inside the axis, say)."""
+    return p.options.elide_checks and p.plan is not None and \
+        parallel_loops.in_bounds(value, dim, p.plan.index)
+
+
 def _prepare_dynamic(p: _Program, x: TensorType, entries, dynamic: list[Value]) -> dict[int, str]:
     wrapped = {}
     axis = 0
@@ -1524,7 +1554,10 @@ def _prepare_dynamic(p: _Program, x: TensorType, entries, dynamic: list[Value]) 
             continue
         if entry[0] == "dyn":
             v = dynamic[entry[1]]
-            wrapped[axis] = _wrapped_index(p, p.ref(v), v.type.dtype, x.shape[axis], axis)
+            if _proven_in_bounds(p, v, x.shape[axis]):
+                wrapped[axis] = strip(convert(p.ref(v), v.type.dtype, _INT64))
+            else:
+                wrapped[axis] = _wrapped_index(p, p.ref(v), v.type.dtype, x.shape[axis], axis)
         axis += 1
     return wrapped
 
@@ -1596,12 +1629,24 @@ def _emit_set_index(p: _Program, node: Node) -> None:
         else:
             _, entry, axis = d
             region.append(len(range(*slice(*entry[1:]).indices(xt.shape[axis]))))
-    p.em.line(f"{name} = {p.ref(x)}.copy()", _comment(node))
+    comment = None
+    if _inplace(p, node):  # x is dead: write into it, and the result is x
+        name = p.ref(x)
+        p.namer.alias(out, name)
+        comment = f"{_comment(node)}, in place"
+    else:
+        p.em.line(f"{name} = {p.ref(x)}.copy()", _comment(node))
     wrapped = _prepare_dynamic(p, xt, entries, dynamic)
-    with p.loops(region) as index:
+    # Basic indices write distinct elements, so a big region may be split across threads.
+    basic = not any(e[0] == "array" for e in entries)
+    with p.loops(region, parallel=basic) as index:
         source = _source_index(p, xt, entries, dynamic, dims, adv_shape, index, wrapped)
         element = p.read(value, index, region, xt.dtype)
-        p.em.line(f"{_subscript(name, source)} = {strip(element)}")
+        p.em.line(f"{_subscript(name, source)} = {strip(element)}", comment)
+
+
+def _inplace(p: _Program, node: Node) -> bool:
+    return p.options.inplace and p.plan is not None and p.plan.is_inplace(node)
 
 
 # ---- control flow ----------------------------------------------------------------------------
@@ -1644,11 +1689,10 @@ def _emit_cond(p: _Program, node: Node) -> None:
 
 def _emit_while(p: _Program, node: Node) -> None:
     cond, body = node.regions
-    names = [p.name(v) for v in node.outputs]
+    names = _carried_names(p, node, node.inputs)
     for region in (cond, body):
         for param, name in zip(region.params, names):
             p.namer.alias(param, name)
-    _assign(p, names, node.inputs)
     with p.em.block("while True", "while"):
         p.emit_region(cond)
         with p.em.block(f"if not {atom(p.ref(cond.results[0]))}"):
@@ -1660,23 +1704,49 @@ def _emit_while(p: _Program, node: Node) -> None:
 
 def _emit_for(p: _Program, node: Node) -> None:
     (body,) = node.regions
-    names = [p.name(v) for v in node.outputs]
+    names = _carried_names(p, node, node.inputs[3:])
     for param, name in zip(body.params[1:], names):
         p.namer.alias(param, name)
-    _assign(p, names, node.inputs[3:])
     bounds = [strip(p.read(v, [], (), _INT64)) for v in node.inputs[:3]]
     if bounds[2] == "1":
         bounds = bounds[:2] if bounds[0] != "0" else bounds[1:2]
-    with p.em.block(f"for {p.name(body.params[0])} in range({', '.join(bounds)})", "for"):
+    parallel = node in p.parallel_loops and not p.in_parallel
+    loop = "numba.prange" if parallel else "range"
+    comment = "for, iterations in parallel" if parallel else "for"
+    with p.em.block(f"for {p.name(body.params[0])} in {loop}({', '.join(bounds)})", comment):
+        p.uses_parallel |= parallel
+        p.in_parallel += parallel
         p.emit_region(body)
+        p.in_parallel -= parallel
         _assign(p, names, body.results)
     _carry_readonly(p, node, body)
 
 
+def _carried_names(p: _Program, node: Node, inits: Sequence[Value]) -> list[str]:
+    """The variables of a loop's carried values, assigned their initial values. A value
+    the loop carries in one buffer (memory planning) keeps its initial value's variable
+    when that value dies at the loop, or gets a copy made once here; the body then
+    writes into it in place and never reassigns it."""
+    names = [p.name(v) for v in node.outputs]
+    chains = p.plan.chains(node) if p.options.inplace and p.plan is not None else {}
+    copies = p.plan.entry_copies.get(node, set()) if chains else set()
+    for k in sorted(chains):
+        if k in copies:
+            p.em.line(f"{names[k]} = {p.ref(inits[k])}.copy()",
+                      "copied once: the loop writes into it")
+        else:
+            names[k] = p.ref(inits[k])
+            p.namer.alias(node.outputs[k], names[k])
+    rest = [k for k in range(len(names)) if k not in chains]
+    _assign(p, [names[k] for k in rest], [inits[k] for k in rest])
+    return names
+
+
 def _carry_readonly(p: _Program, node: Node, body: Region) -> None:
     carried = node.inputs[len(node.inputs) - len(node.outputs):]
-    for out, init, res in zip(node.outputs, carried, body.results):
-        if init in p.readonly or res in p.readonly:
+    chains = p.plan.chains(node) if p.options.inplace and p.plan is not None else {}
+    for k, (out, init, res) in enumerate(zip(node.outputs, carried, body.results)):
+        if k not in chains and (init in p.readonly or res in p.readonly):
             p.readonly.add(out)
 
 
@@ -1735,10 +1805,11 @@ EMITTERS: dict[Op, Callable[[_Program, Node], None]] = {
 assert set(REGION_NAMES) <= set(EMITTERS)
 
 
-def generate(graph: Graph) -> str:
+def generate(graph: Graph, options: CpuOptions | None = None) -> str:
     """The text of the Numba program computing `graph` (deterministic: same graph, same
-    text). Raises CodegenError for what this backend cannot compile (float16)."""
-    return _Program(graph).text()
+    text). Raises CodegenError for what this backend cannot compile (float16).
+    `options` switches the performance features (default: all on)."""
+    return _Program(graph, _DEFAULT_OPTIONS if options is None else options).text()
 
 
 # ---- compiled programs -------------------------------------------------------------------------
@@ -1809,11 +1880,13 @@ def _output_wrapper(graph: Graph):
     return lambda results: tuple(r if t is None else t(r) for t, r in zip(types, results))
 
 
-def compile_graph(graph: Graph, cache_dir=None) -> CompiledProgram:
+def compile_graph(graph: Graph, cache_dir=None, options: CpuOptions | None = None
+                  ) -> CompiledProgram:
     """Generates `graph`'s program, writes it to `cache_dir` (default:
     `cache.default_cache_dir()`) and imports it, which compiles it with Numba, or loads
-    the machine code Numba's own cache kept from an earlier process."""
-    source = generate(graph)
+    the machine code Numba's own cache kept from an earlier process. `options`: see
+    `generate`."""
+    source = generate(graph, options)
     directory = cache.default_cache_dir() if cache_dir is None else Path(cache_dir)
     module = cache.load_module(source, directory)
     function = getattr(module, _Program.function_name_of(graph))

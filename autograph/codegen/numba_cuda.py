@@ -17,9 +17,13 @@ value with one consumer of the same shape is computed inside that consumer's ker
 consecutive such trees over one shape share a kernel with several outputs, so
 `tanh(x * 0.5 + y) * exp(-x * x) + 1.0` is one kernel reading `x` and `y` once, and a
 Mandelbrot iteration is one launch. Dtypes match NumPy 2 exactly (see `cuda_kernels`).
-Reductions are shared-memory trees (a second pass where one output spans many blocks);
-matmul and dot share a tiled shared-memory kernel (very large 2-D float products go
-through CuPy's cuBLAS when CuPy is importable: optional, never required).
+Reductions are shared-memory trees (a second pass where one output spans many blocks).
+float32 matmul runs `cuda_gemm`'s register-blocked kernel (or its skinny kernel for a
+few columns); dot and other dtypes a general tiled shared-memory kernel. A product whose
+only consumer is an elementwise group of its shape computes that group in its own kernel
+(`cuda_fusion.plan_epilogues`), so `relu(x @ w + b)` is one launch. Very large 2-D float
+products (not fused) go through CuPy's cuBLAS when CuPy is importable: optional, never
+required.
 
 The driver keeps every intermediate on the device (0-d values as 1-element arrays; the
 index of a `for` region and 0-d graph inputs are host scalars, passed to kernels by
@@ -57,6 +61,7 @@ import numpy as np
 
 from autograph.codegen import cache
 from autograph.codegen import cuda_fusion
+from autograph.codegen import cuda_gemm
 from autograph.codegen import cuda_kernels as ck
 from autograph.codegen import cuda_runtime as rt
 from autograph.codegen.cuda_runtime import Target
@@ -287,26 +292,37 @@ class _Generator:
     # -- regions -----------------------------------------------------------------------
 
     def region(self, region: Region) -> None:
-        items = cuda_fusion.kernel_items(region, self.fuse)
-        position = {n: (item[-1] if isinstance(item, list) else item)
-                    for item in items for n in (item if isinstance(item, list) else [item])}
+        items = cuda_fusion.kernel_items(region, self.fuse, self.fusable_product)
         used_outside = cuda_fusion.used_outside(region, items)
+        position = {n: _item_nodes(item)[-1] for item in items for n in _item_nodes(item)}
         last = cuda_fusion.last_uses(region, position)
         dying: dict[Node, list[Value]] = {}
         for value, node in last.items():
             dying.setdefault(node, []).append(value)
         for item in items:
-            nodes = item if isinstance(item, list) else [item]
+            nodes = _item_nodes(item)
             for node in nodes:
                 for v in node.outputs:
                     ck.check_dtype(v.type.dtype, str(node.op))
             if isinstance(item, list):
                 emit_elementwise(self, item, [n.outputs[0] for n in item
                                               if n.outputs[0] in used_outside])
+            elif isinstance(item, cuda_fusion.Epilogue):
+                _emit_contraction(self, item.product, item.nodes)
             else:
                 EMITTERS[item.op](self, item)
             self.give_back([self.vals[v].name for v in dying.get(nodes[-1], ())
                             if v in self.pooled])
+
+    def fusable_product(self, node: Node) -> bool:
+        """Whether an elementwise consumer may be fused into `node`'s kernel: matmul and
+        dot (not dot by a 0-d value, a plain multiply), unless cuBLAS may take it."""
+        if not self.target.epilogues or node.op not in (Op.MATMUL, Op.DOT):
+            return False
+        a, b = node.inputs
+        if node.op is Op.DOT and (a.type.ndim == 0 or b.type.ndim == 0):
+            return False
+        return not _blas_candidate(node)
 
     def assign(self, names: list[str], values: list[Value]) -> None:
         if names:
@@ -343,6 +359,15 @@ class _Generator:
         signature = ", ".join(params)
         text += f"\n\ndef {driver}({signature}):\n" + self.out.text()
         return GeneratedProgram(text, driver, tuple(kinds), dict(self.kernel_specs))
+
+
+def _item_nodes(item) -> list[Node]:
+    """The nodes of a `cuda_fusion.kernel_items` item, the one whose position it takes last."""
+    if isinstance(item, list):
+        return item
+    if isinstance(item, cuda_fusion.Epilogue):
+        return [item.product] + item.nodes
+    return [item]
 
 
 def params_list(params: _Params) -> list[str]:
@@ -401,17 +426,41 @@ def emit_elementwise(gen: _Generator, nodes: list[Node],
                and all(_host_safe(n, loop) for n, loop in zip(nodes, loops)))
     params = _Params(gen)
     prefix = gen.namer.scratch("_g") + "_" if on_host else ""
-    inside: dict[Value, str] = {}
-    reads: dict[Value, str] = {}
-    body: list[str] = []
-    counter = [0]
 
     def read(v: Value) -> str:
         if not on_host:
             return params.read(v, ck.broadcast_indices(v.type.shape, names))
         return f"{ck.ctor(ck.compute(v.type.dtype))}({gen.vals[v].name})"
 
-    for node, loop in zip(nodes, loops):
+    body, inside = _elementwise_lines(gen, params, nodes, loops, read, prefix)
+    comment = _ops_comment(nodes)
+    if on_host:
+        gen.out.lines(body)
+        for out in outputs:
+            name = gen.define(out, "host")
+            gen.out.line(f"{name} = {ck.store(inside[out], out.type.dtype)}",
+                         f"{comment} {out.type} (host)")
+        return
+    for k, out in enumerate(outputs):
+        gen.allocate(out, f"{comment} {out.type}" if k == 0 else str(out.type))
+        target = params.output(out)
+        body.append(f"{ck.index_text(target, names if shape else [])} = "
+                    f"{ck.store(inside[out], out.type.dtype)}")
+    gen.map_launch(params, shape, body, _label(nodes))
+
+
+def _elementwise_lines(gen: _Generator, params: _Params, nodes: list[Node],
+                       loops: list[list[np.dtype]], read: Callable[[Value], str],
+                       prefix: str = "", bound: dict[Value, str] | None = None,
+                       ) -> tuple[list[str], dict[Value, str]]:
+    """The lines computing `nodes` in order, a scalar temporary each, and {value: its
+    register text}. Values in `bound` are in registers already (a fused product's
+    element); other inputs are read once each with `read(v)`."""
+    inside: dict[Value, str] = dict(bound or {})
+    reads: dict[Value, str] = {}
+    body: list[str] = []
+    counter = [0]
+    for k, (node, loop) in enumerate(zip(nodes, loops)):
         args = []
         for v, dtype in zip(node.inputs, loop):
             if v in inside:
@@ -430,25 +479,16 @@ def emit_elementwise(gen: _Generator, nodes: list[Node],
         # a bare name is an operand or a statement's result: already of the op's dtype
         text = formula if formula.isidentifier() or node.op is Op.CAST else ck.wrap(formula,
                                                                                     dtype)
-        temp = f"{prefix}e{len(inside)}"
+        temp = f"{prefix}e{k}"
         body.append(f"{temp} = {text}")
         inside[node.outputs[0]] = temp
+    return body, inside
+
+
+def _ops_comment(nodes: list[Node]) -> str:
     ops_text = [n.op.printed_name for n in nodes]
-    comment = " ".join(ops_text if len(ops_text) <= 4 else
-                       ops_text[:2] + ["...", ops_text[-1], f"({len(ops_text)} ops)"])
-    if on_host:
-        gen.out.lines(body)
-        for out in outputs:
-            name = gen.define(out, "host")
-            gen.out.line(f"{name} = {ck.store(inside[out], out.type.dtype)}",
-                         f"{comment} {out.type} (host)")
-        return
-    for k, out in enumerate(outputs):
-        gen.allocate(out, f"{comment} {out.type}" if k == 0 else str(out.type))
-        target = params.output(out)
-        body.append(f"{ck.index_text(target, names if shape else [])} = "
-                    f"{ck.store(inside[out], out.type.dtype)}")
-    gen.map_launch(params, shape, body, _label(nodes))
+    return " ".join(ops_text if len(ops_text) <= 4 else
+                    ops_text[:2] + ["...", ops_text[-1], f"({len(ops_text)} ops)"])
 
 
 def _emit_constant(gen: _Generator, node: Node) -> None:
@@ -606,33 +646,98 @@ def _contraction_shapes(node: Node):
     return batch, rows, cols, depth, read_a, read_b, write, lead
 
 
-def _emit_contraction(gen: _Generator, node: Node) -> None:
+def _blas_candidate(node: Node) -> bool:
+    """Whether `node` is a product the driver may hand to cuBLAS (`rt.gemm`): a 2-D float
+    matmul of one dtype, large enough to pay for the hand-over (when CuPy is there)."""
+    if node.op is not Op.MATMUL:
+        return False
+    a, b = node.inputs
+    dtype = node.outputs[0].type.dtype
+    if not (a.type.ndim == 2 and b.type.ndim == 2 and dtype in (ck.F32, ck.F64)
+            and a.type.dtype == dtype and b.type.dtype == dtype):
+        return False
+    (m, k), n = a.type.shape, b.type.shape[1]
+    return 2 * m * n * k >= rt.GEMM_MIN_FLOPS
+
+
+def _product_store(gen: _Generator, params: _Params, node: Node, stored: Value,
+                   epilogue: list[Node] | None, index_out) -> Callable:
+    """store(zs, i, j, value) -> the lines storing a product's element (i, j), given its
+    value in registers: directly, or through the fused elementwise `epilogue` whose root
+    value `stored` is what the kernel writes."""
+    product = node.outputs[0]
+    loops = [_loop_dtypes(n) for n in epilogue or ()]
+
+    def store(zs, i, j, value) -> list[str]:
+        names = index_out(zs, i, j)
+        target = ck.index_text(params.output(stored), names)
+        if not epilogue:
+            return [f"{target} = {ck.store(value, stored.type.dtype)}"]
+
+        def read(v: Value) -> str:
+            return params.read(v, ck.broadcast_indices(v.type.shape, names))
+        lines, inside = _elementwise_lines(gen, params, epilogue, loops, read,
+                                           bound={product: value})
+        return lines + [f"{target} = {ck.store(inside[stored], stored.type.dtype)}"]
+    return store
+
+
+def _emit_contraction(gen: _Generator, node: Node, epilogue: list[Node] | None = None) -> None:
+    """matmul or dot; with `epilogue`, an elementwise group that consumes the product
+    element by element (`cuda_fusion.plan_epilogues`), computed in the same kernel.
+
+    float32 matmul uses `cuda_gemm`'s kernels: the skinny one for a few columns, else the
+    register-blocked one; everything else the general tiled kernel of `cuda_kernels`."""
     a, b = node.inputs
     out = node.outputs[0]
     if node.op is Op.DOT and (a.type.ndim == 0 or b.type.ndim == 0):
         return _emit_scaled(gen, node)
     dtype = out.type.dtype  # matmul and dot compute in their result dtype
     batch, rows, cols, depth, index_a, index_b, index_out, lead = _contraction_shapes(node)
-    tile = gen.target.tile
-    name = gen.allocate(out, f"{node.op} {a.type} {b.type}")
+    stored = epilogue[-1].outputs[0] if epilogue else out
+    comment = f"{node.op} {a.type} {b.type}"
+    name = gen.allocate(stored, comment + (f", then {_ops_comment(epilogue)} {stored.type}"
+                                           if epilogue else ""))
     if out.type.size == 0:
         return
     params = _Params(gen)
-    row_lines = []
-    if lead:  # dot: the row is a flat index over a's leading dims (clamped past the end)
-        row_lines = [f"ir = i if i < {rows} else 0"] + ck.unflatten(
-            "ir", lead, [f"q{k}" for k in range(len(lead))])
-    body = ck.contraction_body(
-        tile=tile, batch=batch, rows=rows, cols=cols, depth=depth, loop=dtype, out=dtype,
-        read_a=lambda zs, i, k: params.read_as(a, index_a(zs, i, k), dtype),
-        read_b=lambda zs, k, j: params.read_as(b, index_b(zs, k, j), dtype),
-        write=lambda zs, i, j: ck.index_text(params.output(out), index_out(zs, i, j)),
-        row_lines=row_lines)
-    (gx, gy, gz), (tx, ty) = ck.contraction_grid(tile, batch, rows, cols)
-    config = f"({gx}, {gy}, {gz}), ({tx}, {ty})"
-    kernel = ck.Kernel(tuple(params_list(params)), tuple(body), node.op.printed_name)
-    blas = (node.op is Op.MATMUL and a.type.ndim == 2 and b.type.ndim == 2
-            and dtype in (ck.F32, ck.F64) and a.type.dtype == dtype and b.type.dtype == dtype
+    target = gen.target
+    store = _product_store(gen, params, node, stored, epilogue, index_out)
+
+    def read_a(zs, i, k):
+        return params.read_as(a, index_a(zs, i, k), dtype)
+
+    def read_b(zs, k, j):
+        return params.read_as(b, index_b(zs, k, j), dtype)
+    fast = target.fast_matmul and node.op is Op.MATMUL and dtype == ck.F32
+    if fast and cols <= target.skinny_cols:
+        body = cuda_gemm.skinny_body(
+            lanes=target.skinny_lanes, rows_per_block=target.skinny_rows, batch=batch,
+            rows=rows, cols=cols, depth=depth, read_a=read_a, read_b=read_b, store=store)
+        (gx, gy), (tx, ty) = cuda_gemm.skinny_grid(target.skinny_lanes, target.skinny_rows,
+                                                   batch, rows)
+        config, label = f"({gx}, {gy}), ({tx}, {ty})", "matmul_skinny"
+    elif fast:
+        tile = cuda_gemm.choose_tile([cuda_gemm.Tile(*t) for t in target.gemm_tiles],
+                                     target.gemm_min_blocks, batch, rows, cols)
+        body = cuda_gemm.tiled_body(tile=tile, batch=batch, rows=rows, cols=cols, depth=depth,
+                                    read_a=read_a, read_b=read_b, store=store)
+        (gx, gy, gz), (tx, ty) = cuda_gemm.tiled_grid(tile, batch, rows, cols)
+        config, label = f"({gx}, {gy}, {gz}), ({tx}, {ty})", "matmul_tiled"
+    else:
+        row_lines = []
+        if lead:  # dot: the row is a flat index over a's leading dims (clamped past the end)
+            row_lines = [f"ir = i if i < {rows} else 0"] + ck.unflatten(
+                "ir", lead, [f"q{k}" for k in range(len(lead))])
+        body = ck.contraction_body(
+            tile=target.tile, batch=batch, rows=rows, cols=cols, depth=depth, loop=dtype,
+            out=dtype, read_a=read_a, read_b=read_b, store=store, row_lines=row_lines)
+        (gx, gy, gz), (tx, ty) = ck.contraction_grid(target.tile, batch, rows, cols)
+        config, label = f"({gx}, {gy}, {gz}), ({tx}, {ty})", node.op.printed_name
+    if epilogue:
+        label += "_" + _label(epilogue)
+    kernel = ck.Kernel(tuple(params_list(params)), tuple(body), label)
+    blas = (not epilogue and _blas_candidate(node)
             and gen.vals[a].kind == "device" and gen.vals[b].kind == "device")
     if blas:
         with gen.out.block(f"if not rt.gemm({gen.vals[a].name}, {gen.vals[b].name}, {name})",

@@ -5,7 +5,7 @@ Why this exists: Numba lowers `np.exp`/`np.tanh` on scalars to calls into libm
 elementwise loop such as `tanh(x * 0.5 + y) * exp(-x * x) + 1` then runs one element at a
 time, 2.5x slower than NumPy's SIMD kernels although it makes no temporaries (DESIGN.md,
 Performance notes). Intel SVML is not available to our llvmlite. So, like XLA and Eigen,
-we bring our own: range reduction plus a polynomial (Cephes / fdlibm coefficients),
+we bring our own: range reduction plus a polynomial (Cephes / fdlibm / Eigen coefficients),
 written without branches and without calls, so that after inlining the whole loop body is
 straight-line arithmetic LLVM turns into `<8 x float>` / `<4 x double>` (or wider) code.
 
@@ -32,9 +32,12 @@ The vectorisation test in tests/test_codegen_vecmath.py checks the W2 loop's LLV
 `<8 x float>` / `<4 x double>` (LLVM prefers 256-bit vectors on AVX-512 parts too).
 
 Accuracy (tests/test_codegen_vecmath.py, against NumPy over wide ranges, random bit
-patterns, extremes, subnormals): float32 within 3 ulp of NumPy's result (log: 4),
-float64 within 3 ulp (about 7e-16 relative); NaN, ±inf, ±0, overflow to inf, underflow
-to 0 and subnormal results as NumPy's.
+patterns, extremes, subnormals): float32 within 3 ulp of NumPy's result (log 4, tanh 5:
+3.6e-7 relative), float64 within 3 ulp (about 7e-16 relative); NaN, ±inf, ±0, overflow
+to inf, underflow to 0 and subnormal results as NumPy's.
+
+Speed (in-cache W2 loop, float32, one core): 1.2 ns per element, against 2.4 ns with
+Cephes' exp-based tanhf and without FMAs, and ~10 ns through libm.
 
 `FUNCTIONS` maps (ufunc name, dtype name) to a function name, the table the code
 generator consults; `VERSION` is a hash of this file, written into every program that
@@ -92,6 +95,22 @@ def _f64_bits(typingctx, x):
     return types.int64(types.float64), codegen
 
 
+@intrinsic
+def _fma(typingctx, a, b, c):
+    """a * b + c rounded once (LLVM's `llvm.fma`, one vfmadd instruction per vector on
+    x86-64 since Haswell and on AArch64): polynomials in half the instructions, and more
+    accurate. Spelled out because the generated programs carry no `contract` flag."""
+    if not (isinstance(a, types.Float) and a == b == c):
+        return None
+
+    def codegen(context, builder, signature, args):
+        ty = args[0].type
+        fn = builder.module.declare_intrinsic("llvm.fma", [ty],
+                                              llvm_ir.FunctionType(ty, [ty, ty, ty]))
+        return builder.call(fn, args)
+    return a(a, a, a), codegen
+
+
 # Constants are module globals of the right NumPy type: Numba freezes them as typed
 # literals, so float32 code never silently computes in float64.
 _F = np.float32
@@ -116,11 +135,12 @@ def _exp_f32_finite(x):
     """exp(x) for non-NaN x (inf is clamped and overflows or underflows correctly)."""
     x = x if x > _F_EXP_LO else _F_EXP_LO
     x = x if x < _F_EXP_HI else _F_EXP_HI
-    fn = np.floor(x * _F_LOG2E + _F_HALF)
-    r = x - fn * _F_LN2_C1
-    r = r - fn * _F_LN2_C2
+    fn = np.floor(_fma(x, _F_LOG2E, _F_HALF))
+    r = _fma(fn, -_F_LN2_C1, x)
+    r = _fma(fn, -_F_LN2_C2, r)
     p0, p1, p2, p3, p4, p5 = _F_EXP_P
-    y = (((((p0 * r + p1) * r + p2) * r + p3) * r + p4) * r + p5) * (r * r) + r + _F_ONE
+    p = _fma(_fma(_fma(_fma(_fma(p0, r, p1), r, p2), r, p3), r, p4), r, p5)
+    y = _fma(p, r * r, r + _F_ONE)
     n = np.int32(fn)
     half = n >> 1
     s1 = _f32_from_bits(np.int32((half + 127) << 23))
@@ -135,25 +155,34 @@ def exp_f32(x):
     return y if x == x else x
 
 
-# tanh: Cephes tanhf. |x| < 0.625: x + x^3 P(x^2); else 1 - 2 / (exp(2|x|) + 1), which
-# reaches exactly 1 once exp overflows. Both are computed and one is selected.
-_F_TANH_P = (_F(-5.70498872745e-3), _F(2.06390887954e-2), _F(-5.37397155531e-2),
-             _F(1.33314422036e-1), _F(-3.33332819422e-1))
-_F_TANH_SPLIT = _F(0.625)
+# tanh: the rational approximation of Eigen and XLA (`generic_fast_tanh_float`):
+# x P(x^2) / Q(x^2) with P of degree 13 (odd) and Q of degree 6 (even), on x clamped to
+# ±7.9988 where it rounds to exactly ±1; |x| < 0.0004 returns x (keeps -0, subnormals).
+# One division and eleven FMAs, no exp: twice as fast as Cephes' exp-based tanhf, for
+# 5 ulp instead of 2 (3.6e-7 relative, inside the 1e-6 the tests ask of float32).
+_F_TANH_ALPHA = (_F(-2.76076847742355e-16), _F(2.00018790482477e-13),
+                 _F(-8.60467152213735e-11), _F(5.12229709037114e-08),
+                 _F(1.48572235717979e-05), _F(6.37261928875436e-04),
+                 _F(4.89352455891786e-03))
+_F_TANH_BETA = (_F(1.19825839466702e-06), _F(1.18534705686654e-04),
+                _F(2.26843463243900e-03), _F(4.89352518554385e-03))
+_F_TANH_CLAMP = _F(7.99881172180175781)
+_F_TANH_TINY = _F(0.0004)
 
 
 @_jit
 def tanh_f32(x):
     """NumPy's tanh for float32: ±0 kept, ±inf -> ±1, NaN -> NaN."""
-    z = abs(x)
-    e = _exp_f32_finite(z + z)
-    big = _F_ONE - _F_TWO / (e + _F_ONE)
-    big = big if x >= _F_ZERO else -big
-    w = x * x
-    p0, p1, p2, p3, p4 = _F_TANH_P
-    small = ((((p0 * w + p1) * w + p2) * w + p3) * w + p4) * w * x + x
-    small = small if w != _F_ZERO else x  # keeps the sign of -0
-    return big if z >= _F_TANH_SPLIT else small
+    c = x if x < _F_TANH_CLAMP else _F_TANH_CLAMP
+    c = c if c > -_F_TANH_CLAMP else -_F_TANH_CLAMP
+    w = c * c
+    a13, a11, a9, a7, a5, a3, a1 = _F_TANH_ALPHA
+    b6, b4, b2, b0 = _F_TANH_BETA
+    p = c * _fma(_fma(_fma(_fma(_fma(_fma(a13, w, a11), w, a9), w, a7), w, a5), w, a3), w, a1)
+    q = _fma(_fma(_fma(b6, w, b4), w, b2), w, b0)
+    y = p / q
+    y = y if abs(x) >= _F_TANH_TINY else x
+    return y if x == x else x
 
 
 # log: fdlibm / musl logf. x = 2^k * m with m in [sqrt(2)/2, sqrt(2)) by integer
@@ -182,10 +211,10 @@ def log_f32(x):
     z = s * s
     w = z * z
     lg1, lg2, lg3, lg4 = _F_LG
-    r = z * (lg1 + w * lg3) + w * (lg2 + w * lg4)
+    r = _fma(z, _fma(w, lg3, lg1), w * _fma(w, lg4, lg2))
     hfsq = _F_HALF * f * f
     dk = _F(k)
-    y = s * (hfsq + r) + dk * _F_LN2_LO - hfsq + f + dk * _F_LN2_HI
+    y = _fma(s, hfsq + r, dk * _F_LN2_LO) - hfsq + f + dk * _F_LN2_HI
     y = y if x > _F_ZERO else (-_F_INF if x == _F_ZERO else _F_NAN)
     return y if x < _F_INF else x  # inf -> inf, NaN -> NaN (fails `<`)
 
@@ -235,15 +264,15 @@ def _exp_f64_finite(x):
     """exp(x) for non-NaN x (inf is clamped and overflows or underflows correctly)."""
     x = x if x > _D_EXP_LO else _D_EXP_LO
     x = x if x < _D_EXP_HI else _D_EXP_HI
-    fn = np.floor(x * _D_LOG2E + _D_HALF)
-    r = x - fn * _D_LN2_C1
-    r = r - fn * _D_LN2_C2
+    fn = np.floor(_fma(x, _D_LOG2E, _D_HALF))
+    r = _fma(fn, -_D_LN2_C1, x)
+    r = _fma(fn, -_D_LN2_C2, r)
     rr = r * r
     p0, p1, p2 = _D_EXP_P
     q0, q1, q2, q3 = _D_EXP_Q
-    px = r * ((p0 * rr + p1) * rr + p2)
-    qx = ((q0 * rr + q1) * rr + q2) * rr + q3
-    y = _D_ONE + _D_TWO * (px / (qx - px))
+    px = r * _fma(_fma(p0, rr, p1), rr, p2)
+    qx = _fma(_fma(_fma(q0, rr, q1), rr, q2), rr, q3)
+    y = _fma(_D_TWO, px / (qx - px), _D_ONE)
     n = np.int64(fn)
     half = n >> 1
     s1 = _f64_from_bits(np.int64((half + 1023) << 52))
@@ -276,7 +305,7 @@ def tanh_f64(x):
     w = x * x
     p0, p1, p2 = _D_TANH_P
     q0, q1, q2 = _D_TANH_Q
-    small = x + x * w * (((p0 * w + p1) * w + p2) / (((w + q0) * w + q1) * w + q2))
+    small = _fma(x * w, _fma(_fma(p0, w, p1), w, p2) / _fma(_fma(w + q0, w, q1), w, q2), x)
     small = small if w != _D_ZERO else x  # keeps the sign of -0
     return big if z >= _D_TANH_SPLIT else small
 
@@ -313,11 +342,11 @@ def log_f64(x):
     z = s * s
     w = z * z
     lg1, lg2, lg3, lg4, lg5, lg6, lg7 = _D_LG
-    t1 = w * (lg2 + w * (lg4 + w * lg6))
-    t2 = z * (lg1 + w * (lg3 + w * (lg5 + w * lg7)))
+    t1 = w * _fma(w, _fma(w, lg6, lg4), lg2)
+    t2 = z * _fma(w, _fma(w, _fma(w, lg7, lg5), lg3), lg1)
     hfsq = _D_HALF * f * f
     dk = _D(k)
-    y = s * (hfsq + t1 + t2) + dk * _D_LN2_LO - hfsq + f + dk * _D_LN2_HI
+    y = _fma(s, hfsq + t1 + t2, dk * _D_LN2_LO) - hfsq + f + dk * _D_LN2_HI
     y = y if x > _D_ZERO else (-_D_INF if x == _D_ZERO else _D_NAN)
     return y if x < _D_INF else x  # inf -> inf, NaN -> NaN (fails `<`)
 

@@ -28,8 +28,11 @@ Two folds look at what a COND's branches yield:
   it, and its outputs become outputs of the earlier COND. That is what a `return` inside
   an `if` lowers to (`if c: retval, do_return = x * 2, True` then `if not do_return:
   retval = -x`), and threading leaves one COND, as if the user had written `if/else`.
-  It is done only when the moved branches use nothing computed between the two CONDs
-  and no side effect would change its order.
+  Where only one branch decides it (an `elif` that returns: the other branch's flag
+  comes from an inner COND), the whole COND moves into the other branch and is threaded
+  on into the inner one. It is done only when the moved branches use nothing computed
+  between the two CONDs, no side effect would change its order, and no region would
+  have to be duplicated.
 
 The operands and the node they fed are left in place when dead; `dce` removes them.
 
@@ -207,26 +210,47 @@ class _Folder:
             self.note("folded {n} cond output{s} equal in both branches")
 
     def thread(self, node: Node, kept: list[Node]) -> bool:
-        """Moves the branches of COND `node` into an earlier COND of `kept` that decides
-        its predicate (module docstring); True if it did."""
-        found = _decided_by(node.inputs[0], kept)
+        """Moves COND `node` into an earlier COND of `kept` that decides its predicate in
+        at least one branch (module docstring); True if it did.
+
+        A branch that decides it gets the taken region's nodes; a branch that does not
+        (an `elif`: there the predicate comes from an inner COND) gets the whole COND,
+        with its predicate computed again inside, and is threaded on, into the inner
+        COND. A region both would need is shared only if it has no nodes (it is then
+        copied as its results), so no code is duplicated.
+        """
+        found = _decided_by(node.inputs[0])
         if found is None:
             return False
-        earlier, decisions = found
-        if decisions[0] == decisions[1]:
+        earlier, chain, decisions = found
+        if None not in decisions and decisions[0] == decisions[1]:
             return False  # the predicate is a constant: fold_equal_outputs' case
+        if None in decisions and node.regions[decisions[1 - decisions.index(None)] is False
+                                              ].nodes:
+            return False  # the decided branch's region is needed whole by the other one
+        here = set(kept)
+        if earlier not in here or any(n not in here for n, _ in chain):
+            return False  # computed in an enclosing region
         between = kept[kept.index(earlier) + 1:]
         later = {v for n in between for v in n.outputs}
         if any(v in later for r in node.regions for v in free_values(r)):
             return False
         if has_side_effects(node) and any(has_side_effects(n) for n in between):
             return False
-        for branch, decision in zip(earlier.regions, decisions):
-            moved = node.regions[0 if decision else 1]
+        # Decided branches first: a region shared with the sunk COND is renamed by `sink`.
+        for b in sorted((0, 1), key=lambda b: decisions[b] is None):
+            branch, decision = earlier.regions[b], decisions[b]
             yielded = dict(zip(earlier.outputs, branch.results))
-            _rename(moved, yielded)
-            branch.nodes.extend(moved.nodes)
-            branch.results.extend(moved.results)
+            if decision is None:
+                branch.results.extend(self.sink(node, chain, branch, yielded))
+                continue
+            taken = node.regions[0 if decision else 1]
+            if None in decisions:  # shared with the sunk COND: no nodes, copy its results
+                branch.results.extend(yielded.get(v, v) for v in taken.results)
+                continue
+            _rename(taken, yielded)
+            branch.nodes.extend(taken.nodes)
+            branch.results.extend(taken.results)
         for out in node.outputs:
             new = Value(out.type, earlier, len(earlier.outputs), out.hint)
             earlier.outputs.append(new)
@@ -234,6 +258,27 @@ class _Folder:
             if out in self.used:
                 self.used.add(new)
         return True
+
+    def sink(self, node: Node, chain, branch: Region, yielded: dict) -> list[Value]:
+        """Appends COND `node` to `branch` (its predicate recomputed there from what the
+        branch yields), threading it further if it can; returns its outputs there."""
+        value = yielded[chain[-1][0].inputs[chain[-1][1]]] if chain else \
+            yielded[node.inputs[0]]
+        for link, position in reversed(chain):
+            inputs = list(link.inputs)
+            inputs[position] = value
+            copy = Node(link.op, inputs, link.attrs, [v.type for v in link.outputs],
+                        origin=link.origin)
+            branch.nodes.append(copy)
+            value = copy.outputs[0]
+        for region in node.regions:
+            _rename(region, yielded)
+        sunk = Node(Op.COND, [value], node.attrs, [v.type for v in node.outputs],
+                    node.regions, node.origin)
+        if self.thread(sunk, branch.nodes):
+            return [self.subst[v] for v in sunk.outputs]
+        branch.nodes.append(sunk)
+        return list(sunk.outputs)
 
 
 def _equal_constants(a: Value, b: Value, ttype: TensorType) -> Node | None:
@@ -246,15 +291,16 @@ def _equal_constants(a: Value, b: Value, ttype: TensorType) -> Node | None:
     return pa
 
 
-def _decided_by(pred: Value, kept: list[Node]) -> tuple[Node, list[bool]] | None:
-    """(COND, the value of `pred` in each of its branches) if `pred` is computed from one
-    output of a COND in `kept` that each branch yields as a constant, through pure
-    nodes of `kept` whose other operands are constants; else None."""
+def _decided_by(pred: Value) -> tuple[Node, list, list] | None:
+    """(COND, chain, decisions) if `pred` is computed from one output of a COND through
+    a chain of pure nodes whose other operands are constants, and at least one branch
+    yields that output as a constant; `decisions` holds `pred`'s value per branch (None:
+    not a constant there), `chain` the (node, operand position) links, outermost first."""
     chain: list[tuple[Node, int]] = []
     value = pred
     while True:
         producer = value.producer
-        if producer is None or producer not in kept or len(chain) > _MAX_DECISION_CHAIN:
+        if producer is None or len(chain) > _MAX_DECISION_CHAIN:
             return None
         if producer.op is Op.COND:
             break
@@ -267,15 +313,12 @@ def _decided_by(pred: Value, kept: list[Node]) -> tuple[Node, list[bool]] | None
         value = producer.inputs[open_[0]]
     decisions = []
     for branch in producer.regions:
-        yielded = branch.results[value.index]
-        array = constant_array(yielded)
-        if array is None:
-            return None
-        decided = _through(chain, value, array)
-        if decided is None:
-            return None
-        decisions.append(bool(decided))
-    return producer, decisions
+        array = constant_array(branch.results[value.index])
+        decided = None if array is None else _through(chain, value, array)
+        decisions.append(None if decided is None else bool(decided))
+    if decisions == [None, None]:
+        return None
+    return producer, chain, decisions
 
 
 def _through(chain, value: Value, array: np.ndarray):

@@ -21,7 +21,8 @@ from typing import Iterable, Sequence
 from autograph.errors import AutographError
 from autograph.ir.graph import Graph
 from autograph.ir.verifier import VerificationError, verify as verify_graph
-from autograph.passes import constant_folding, cse, dce, licm, simplify
+from autograph.passes import (constant_folding, cse, dce, licm, memory_planning,
+                              parallel_loops, simplify)
 from autograph.passes.common import count_ops
 from autograph.passes.report import Changes, PassRecord, Report
 
@@ -45,7 +46,7 @@ def _checked(pass_):
     return pass_
 
 
-for _pass in (constant_folding, simplify, cse, licm, dce):
+for _pass in (constant_folding, simplify, cse, licm, dce, memory_planning, parallel_loops):
     register(_pass)
 
 # The default order, and why:
@@ -59,7 +60,9 @@ for _pass in (constant_folding, simplify, cse, licm, dce):
 #   them in one sweep.
 # The sequence repeats while it changes something (at most DEFAULT_ROUNDS times): a
 # folded cond or a simplified node can expose more to fold.
-# Fusion and memory planning, when they exist, go after dce: they want the final graph.
+# Memory planning and parallel loops are registered but not in the default pipeline:
+# the CPU code generator computes both on the graph it is given (they only annotate,
+# for people to read), so name them in a pass list to see their marks.
 DEFAULT_PIPELINE: tuple[str, ...] = ("constant_folding", "simplify", "cse", "licm", "dce")
 DEFAULT_ROUNDS = 3
 

@@ -29,7 +29,17 @@ The analysis reasons about *buffers* and who holds them:
   when the operand is owned and dead there (`reusable`; the code generator asks, as only
   it knows which producers it fused).
 
-Example (the graph printer shows the marks this pass adds):
+Where the decisions show: the code generator computes this plan on the graph it is
+given (memory planning must see the final graph, and what it fuses) and writes them as
+comments in the program text (`a[b, d] = ba  # set_index ..., in place`, `a =
+capture0.copy()  # copied once: the loop writes into it`, `k = e  # ..., into e`).
+Registered as the pass `memory_planning`, it changes nothing in the graph and reports
+the decisions in the pass report (`explain()`, `autograph dump --passes`). It does not
+mark nodes with attributes: the reference interpreter, the exporter and the CUDA
+backend read a node's attributes as the op's parameters, so an `inplace=True` would
+break them, and a mark could go stale under a later pass.
+
+Example:
 
 >>> import numpy as np
 >>> from autograph.ir import Builder, Op, TensorType
@@ -38,24 +48,20 @@ Example (the graph printer shows the marks this pass adds):
 >>> i, acc = b.open_region([TensorType((), np.int64), x.type], ["i", "acc"])
 >>> one = b.emit(Op.CONSTANT, [], value=1.0)
 >>> body = b.close_region([b.emit(Op.SET_INDEX, [acc, one, i], index=(("dyn", 0),))])
->>> zero, four = b.emit(Op.CONSTANT, [], value=0), b.emit(Op.CONSTANT, [], value=4)
->>> step = b.emit(Op.CONSTANT, [], value=1)
->>> y = b.emit(Op.FOR, [zero, four, step, x], regions=[body])
+>>> bounds = [b.emit(Op.CONSTANT, [], value=v) for v in (0, 4, 1)]
+>>> y = b.emit(Op.FOR, bounds + [x], regions=[body])
 >>> g = b.finish([y])
->>> run(g)
-True
->>> print(g, end="")
-graph f(x:f64[4]) {
-  a:f64[4] = for 0:i64~[] 4:i64~[] 1:i64~[] x [carries_buffer=(0,) copies_on_entry=(0,)] {
-    body ^(i:i64[], acc:f64[4]):
-      b:f64[4] = set_index acc 1.0:f64~[] i [index=[#0] inplace=True]
-      yield b
-  }
-  return (a,)
-}
+>>> decisions = plan(g)
+>>> loop = g.body.nodes[-1]
+>>> decisions.chains(loop), decisions.entry_copies[loop], len(decisions.inplace)
+({0: [<Node set_index 3 in, 1 out>]}, {0}, 1)
+>>> changes = Changes()
+>>> run(g, changes), changes.lines()
+(False, ['1 set_index in place', '1 loop carrying one buffer', '1 loop copying an initial value once on entry'])
 
 `x` is a graph input (the caller's array), so the loop copies it once on entry and the
-assignment writes into that copy on every iteration.
+assignment writes into that copy on every iteration, instead of copying the whole
+array on every iteration.
 """
 
 from __future__ import annotations
@@ -272,27 +278,16 @@ def plan(graph: Graph) -> MemoryPlan:
 
 
 def run(graph: Graph, changes: Changes | None = None) -> bool:
-    """Marks the plan on `graph` for people to read: `inplace=True` on SET_INDEXes that
-    write in place, `carries_buffer=(slots)` and `copies_on_entry=(slots)` on loops. The
-    code generator computes the same plan itself (it is always valid for the final
-    graph), and treats `inplace=False` / `carries_buffer=()` as a request to copy."""
+    """Reports the plan in `changes` (see the module docstring); `graph` is unchanged,
+    so this returns False."""
     changes = Changes() if changes is None else changes
     decisions = plan(graph)
-    changed = False
-    for node in graph.walk():
-        if node.op is Op.SET_INDEX and node in decisions.inplace:
-            if node.attrs.get("inplace") is not True:
-                node.attrs["inplace"] = True
-                changes.add("set_index in place")
-                changed = True
-        elif node.op in _LOOPS:
-            slots = tuple(sorted(decisions.chains(node)))
-            copies = tuple(sorted(decisions.entry_copies.get(node, ())))
-            if slots and node.attrs.get("carries_buffer") != slots:
-                node.attrs["carries_buffer"] = slots
-                changes.add("loop carries one buffer")
-                changed = True
-            if copies and node.attrs.get("copies_on_entry") != copies:
-                node.attrs["copies_on_entry"] = copies
-                changed = True
-    return changed
+    if decisions.inplace:
+        changes.add("{n} set_index{s} in place", len(decisions.inplace))
+    loops = [n for n in graph.walk() if n.op in _LOOPS and decisions.chains(n)]
+    if loops:
+        changes.add("{n} loop{s} carrying one buffer", len(loops))
+    if decisions.entry_copies:
+        changes.add("{n} loop{s} copying an initial value once on entry",
+                    len(decisions.entry_copies))
+    return False

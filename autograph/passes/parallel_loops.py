@@ -4,9 +4,9 @@
 A FOR loop is parallel when its iterations are independent and their order cannot be
 observed. With loop-carried state that holds only when every carried value is an array
 the loop writes *and never reads*, each iteration into its own part — Mandelbrot's
-`out[i, j] = n` inside `for i`: The conditions, all checked on the IR:
+`out[i, j] = n` inside `for i`. The conditions, all checked on the IR:
 
-1. Bounds are constants, `0 <= start`, `step >= 1`, at least two iterations.
+1. Bounds are constants, `0 <= start`, `step == 1`, at least two iterations.
 2. Every carried value carries one buffer (memory_planning: a chain of in-place
    SET_INDEXes and inner loops doing the same), and every holder of that buffer is only
    handed on, never read (so no iteration sees another's writes). A WHILE's condition
@@ -26,6 +26,10 @@ bounds, constants, casts and sums/differences of those with constants; the code
 generator also uses it to drop index wrap-around and bounds checks it can prove
 unnecessary.
 
+Like memory planning, the pass changes nothing in the graph: it reports which loops the
+code generator runs with `prange` (the program text says `numba.prange` and
+`# for, iterations in parallel`).
+
 Example:
 
 >>> import numpy as np
@@ -42,10 +46,11 @@ Example:
 >>> bounds = [b.emit(Op.CONSTANT, [], value=v) for v in (0, 1000, 1)]
 >>> y = b.emit(Op.FOR, bounds + [x], regions=[body])
 >>> g = b.finish([y])
->>> run(g)
-True
->>> [n.attrs.get("parallel") for n in g.walk() if n.op is Op.FOR]
-[True, None]
+>>> [loop in plan_parallel(g) for loop in g.walk() if loop.op is Op.FOR]
+[True, False]
+>>> changes = Changes()
+>>> run(g, changes), changes.lines()
+(False, ['1 for loop in parallel'])
 """
 
 from __future__ import annotations
@@ -226,7 +231,7 @@ def parallel_safe(loop: Node, plan: MemoryPlan) -> bool:
     if bounds is None:
         return False
     start, stop, step = bounds
-    if start < 0 or step < 1 or len(range(start, stop, step)) < 2:
+    if start < 0 or step != 1 or stop - start < 2:
         return False
     body = loop.regions[0]
     n_carried = len(loop.inputs) - 3
@@ -245,8 +250,7 @@ def plan_parallel(graph: Graph, plan: MemoryPlan | None = None,
 
     def visit(region: Region) -> None:
         for node in region.nodes:
-            if node.op is Op.FOR and node.attrs.get("parallel") is not False \
-                    and parallel_safe(node, plan):
+            if node.op is Op.FOR and parallel_safe(node, plan):
                 has_loop, work = _body_work(node.regions[0])
                 if has_loop or work * (trip_count(node) or 0) >= threshold:
                     chosen.add(node)
@@ -259,13 +263,7 @@ def plan_parallel(graph: Graph, plan: MemoryPlan | None = None,
 
 
 def run(graph: Graph, changes: Changes | None = None) -> bool:
-    """Marks `parallel=True` on the FOR loops the code generator runs with `prange`
-    (it decides the same itself; `parallel=False` on a loop keeps it serial)."""
+    """Reports the loops the code generator runs in parallel; `graph` is unchanged."""
     changes = Changes() if changes is None else changes
-    changed = False
-    for node in plan_parallel(graph):
-        if node.attrs.get("parallel") is not True:
-            node.attrs["parallel"] = True
-            changes.add("for loop in parallel")
-            changed = True
-    return changed
+    changes.add("{n} for loop{s} in parallel", len(plan_parallel(graph)))
+    return False

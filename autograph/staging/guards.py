@@ -25,8 +25,9 @@ It returns the call's result; a call it does not fit goes to the general path
 object per built-in dtype) and by equality only when that fails. A captured array is
 read where captures.py located it and passed on if it is the array last checked for
 this specialisation (`now`, which the general path updates after checking a rebound
-array's shape and dtype). Layout is not checked: the compiled program's own dispatcher
-picks (or compiles) the machine code for a non-contiguous array.
+array's shape and dtype). Layout is not checked: a program compiled for C-contiguous
+arrays refuses another one (TypeError from Numba's dispatcher, before it runs), and the
+guard then hands the call to the general path, which converts it.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ import numpy as np
 from autograph.staging import captures, context
 
 MISS = object()  # what a guard returns for arguments it does not fit
+_INT64_MIN, _INT64_MAX = -2 ** 63, 2 ** 63 - 1
 
 
 class Argument:
@@ -63,8 +65,12 @@ def traced_array(i: int, value, scalar_input: bool) -> Argument:
 
 
 def weak_scalar(i: int, value) -> Argument:
-    """A Python int / float / complex, traced as a weak 0-d value: checked by type."""
-    return Argument(f"a{i}.__class__ is _t{i}", {f"_t{i}": type(value)}, f"a{i}")
+    """A Python int / float / complex, traced as a weak 0-d value: checked by type (and
+    an int by range: a program given a bigger one would be compiled again for uint64)."""
+    check = f"a{i}.__class__ is _t{i}"
+    if type(value) is int:
+        check += f" and {_INT64_MIN} <= a{i} <= {_INT64_MAX}"
+    return Argument(check, {f"_t{i}": type(value)}, f"a{i}")
 
 
 def static(i: int, value) -> Argument:
@@ -82,14 +88,17 @@ def static(i: int, value) -> Argument:
 def build(name: str, arguments: Sequence[Argument], extra_inputs: Sequence,
           sites: Sequence[captures.Site], scalar_sites: Sequence[bool], now: list,
           run: Callable, finish: str, finisher: Callable | None, fallback: Callable,
-          defaults: dict[int, object] | None = None) -> Callable:
+          defaults: dict[int, object] | None = None, strict: bool = False) -> Callable:
     """The guard for calls with exactly these positional `arguments`.
 
     The program is called as `run(*passed arguments, *extra_inputs, *captured arrays)`;
     `extra_inputs` are fixed graph inputs (traced defaults). `finish` is how its output
     tuple becomes the result: "first" (`r[0]`), "convert" (`finisher(r[0])`) or "build"
     (`finisher(r)`). `defaults` are the values of the parameters after the positional
-    arguments (a captured array may be an attribute of one of them).
+    arguments (a captured array may be an attribute of one of them). `strict`: `run`
+    takes only the exact argument types it was compiled for (a Numba dispatcher with
+    one signature) and raises TypeError or ValueError for others — a non-contiguous or
+    read-only array, which the guard does not check — and such a call is handed over.
 
     Returns `guard(args, kwargs)`, which hands calls it does not fit (keywords, a trace
     being recorded, other arguments) to `fallback(args, kwargs)`; `guard.attempt(args)`
@@ -128,14 +137,14 @@ def build(name: str, arguments: Sequence[Argument], extra_inputs: Sequence,
         f"def {name}(args, kwargs):",
         f"    if not kwargs and len(args) == {n} and not _context.active_traces:",
         f"        {unpack}",
-        *_body(checks, reads, same, result, fall),
+        *_body(checks, reads, same, result, fall, strict),
         f"    {fall}",
         "",
         "",
         f"def {name}_attempt(args):",
         f"    if len(args) == {n}:",
         f"        {unpack}",
-        *_body(checks, reads, same, result, "return MISS"),
+        *_body(checks, reads, same, result, "return MISS", strict),
         "    return MISS",
         ""])
     exec(compile(source, f"<autograph {name}>", "exec"), namespace)  # noqa: S102
@@ -145,7 +154,7 @@ def build(name: str, arguments: Sequence[Argument], extra_inputs: Sequence,
     return guard
 
 
-def _body(checks, reads, same, result, miss) -> list[str]:
+def _body(checks, reads, same, result, miss, strict) -> list[str]:
     lines, pad = [], "        "
     if checks:
         lines.append(f"{pad}if ({_join(checks, pad)}):")
@@ -154,7 +163,11 @@ def _body(checks, reads, same, result, miss) -> list[str]:
         lines += [f"{pad}try:", *(f"{pad}    {r}" for r in reads),
                   f"{pad}except Exception:", f"{pad}    {miss}", f"{pad}if {' and '.join(same)}:"]
         pad += "    "
-    lines.append(f"{pad}return {result}")
+    if strict:
+        lines += [f"{pad}try:", f"{pad}    return {result}",
+                  f"{pad}except (TypeError, ValueError):", f"{pad}    {miss}"]
+    else:
+        lines.append(f"{pad}return {result}")
     return lines
 
 

@@ -1,6 +1,7 @@
 """The benchmark workloads, one module each, by the id `run.py --only` takes.
 
-W1–W6 are the optimiser issue's workloads; `latency` is W1's first call (cold and from
+W1–W6 are the optimiser issue's workloads, W7 a whole training step (forward, loss,
+backward, SGD update) of W1's MLP; `latency` is W1's first call (cold and from
 the disk cache, in fresh processes); `overhead` is the per-call cost of a converted
 function over a direct call of the same hand-written Numba function.
 
@@ -20,6 +21,7 @@ WORKLOADS = {
     "W4": "w4_rnn",
     "W5": "w5_mandelbrot",
     "W6": "w6_cond",
+    "W7": "w7_train_step",
     "latency": "latency",
     "overhead": "overhead",
 }
