@@ -64,7 +64,8 @@ def convert_node(node: ast.FunctionDef | ast.Lambda, filename: str) -> ast.AST:
     ctx = base.Context(namer=naming.Namer(naming.names_in(node) | {base.RUNTIME}), filename=filename)
     for converter in PIPELINE:
         if converter in NEEDS_ANALYSIS:
-            ast.fix_missing_locations(node)
             _analyze(node)
         node = converter.transform(node, ctx)
-    return ast.fix_missing_locations(node)
+    # No fix_missing_locations here: converters locate what they create (`base.located`),
+    # and the tree is only rendered (the renderer fixes its own copy), never compiled.
+    return node
