@@ -518,7 +518,7 @@ class _BoundConverted:
         self._self = obj
 
     def __call__(self, *args, **kwargs):
-        return self._function(self._self, *args, **kwargs)
+        return self._function._guard((self._self, *args), kwargs)  # as _function(...) does
 
     def lower(self, *args, **kwargs) -> Lowered:
         return self._function.lower(self._self, *args, **kwargs)

@@ -172,3 +172,17 @@ def test_worker_config_keeps_malloc_adaptive_in_the_workers(client):
     values = client.run(lambda: os.environ.get("MALLOC_TRIM_THRESHOLD_"))
     assert set(values.values()) == {None}
     assert dask.config.get("distributed.nanny.pre-spawn-environ")["MALLOC_TRIM_THRESHOLD_"]
+
+
+def test_the_example_runs_against_a_running_scheduler(client, capsys):
+    """examples/dask_scale_out.py, at small sizes, pointed at this module's cluster as at
+    a real one (its functions are not importable there: they travel by value)."""
+    import runpy
+
+    path = Path(__file__).resolve().parent.parent / "examples" / "dask_scale_out.py"
+    example = runpy.run_path(str(path), run_name="dask_scale_out_example")
+    example["main"](["--scheduler", client.scheduler.address, "--height", "64",
+                     "--width", "96", "--max-iter", "20", "--chunk", "32",
+                     "--batch", "1000", "--batch-chunk", "384"])
+    out = capsys.readouterr().out
+    assert "cluster: 2 workers" in out and "6 blocks" in out and "edge block 232" in out

@@ -360,8 +360,8 @@ def ceil_div(a: int, b: int) -> int:
 
 __all__ = [
     "DEVICE_TARGET", "GEMM_MIN_FLOPS", "SIMULATOR_TARGET", "DeviceConstants", "Pool", "Target",
-    "ceil_div", "default_target", "device_limits", "empty", "finish_outputs", "gemm", "grid", "item",
-    "prepare_inputs", "print_values", "require_device", "scalar", "set_cublas", "simulating",
-    "truth",
+    "ceil_div", "default_target", "device_limits", "empty", "finish_outputs", "gemm", "grid",
+    "item", "prepare_inputs", "print_values", "require_device", "scalar", "set_cublas",
+    "simulating", "truth",
     "unavailable_reason",
 ]

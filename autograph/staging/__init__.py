@@ -9,7 +9,9 @@ package whenever they meet a tensor: a staged `if` (`cond`), `while` (`while_loo
 Modules: context (the trace, regions, origins), tensor (Tensor and its operators),
 indexing, dispatch + numpy_api (the NumPy API), pytrees, state + branches + loops (the
 state of staged branches and loops), control_flow, iterables, builtins, lists, concrete
-(needing concrete values), undefined (possibly-undefined variables), tracing (one call).
+(needing concrete values), undefined (possibly-undefined variables), tracing (one call),
+captures (where captured arrays are read at call time), guards (one signature's
+argument check and program call, the api's per-call fast path).
 
 Layering: imports `autograph.ir`, `autograph.errors`, `autograph.operators.variables` and
 NumPy only.
