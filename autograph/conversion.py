@@ -141,12 +141,14 @@ def converted_call(fn, args: tuple, kwargs: dict | None):
         return py_builtins.call_builtin(fn, args, kwargs)
     inner = getattr(fn, "__ag_python_function__", None)  # an @autograph.convert function
     if inner is not None:
-        fn = inner
+        fn = inner.__wrapped__  # the user's function; it is converted (and cached) as any other
     call_args = args  # for `fn` itself; `args` gains `self` below when fn is a method
     if isinstance(fn, types.MethodType) and isinstance(fn.__func__, types.FunctionType):
         target, args = fn.__func__, (fn.__self__,) + tuple(args)
     else:
         target = fn
+    if isinstance(target, types.FunctionType) and hasattr(target, "__wrapped__"):
+        target = sources.unwrap(target)  # functools.wraps: convert what it wraps, as to_function does
     if not isinstance(target, types.FunctionType) or not _should_convert(target):
         return fn(*call_args, **kwargs)
     try:

@@ -16,6 +16,22 @@ _FRAME_SENSITIVE = {"super", "locals", "globals", "vars", "eval", "exec", "dir"}
 
 
 class CallTransformer(base.Converter):
+    def __init__(self, ctx):
+        super().__init__(ctx)
+        self.depth = 0
+
+    def visit_FunctionDef(self, node):
+        """The converted function's own defaults were evaluated when the user defined it
+        (the loader reuses them); only nested functions' defaults run converted code."""
+        self.depth += 1
+        try:
+            if self.depth == 1:
+                node.body = [self.visit(s) for s in node.body]
+                return node
+            return self.generic_visit(node)
+        finally:
+            self.depth -= 1
+
     def visit_Call(self, node):
         self.generic_visit(node)
         if base.is_ag_call(node):
