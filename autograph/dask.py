@@ -34,12 +34,23 @@ take the same arguments and add three things that idiom cannot say:
    client, for a shape no task uses (or an error, which Dask hides). Here `meta` comes from
    the required `dtype`.
 
-And one setting, `WORKER_CONFIG`, for the workers themselves: Dask's nannies start
-workers with `MALLOC_TRIM_THRESHOLD_=65536`, which turns off glibc's adaptive mmap
-threshold, so every temporary array over 128 KiB that a compiled program allocates in a
-loop becomes a fresh `mmap` and fresh page faults (measured here: the Mandelbrot block of
-`benchmarks/scale_out.py` ran 2.7x slower in a worker than in the client). Apply it with
-`dask.config.set(autograph.dask.WORKER_CONFIG)` before starting a `LocalCluster`, or put
+And one setting, `WORKER_CONFIG`, for the workers themselves (Dask's nannies read it
+when they start worker processes):
+
+- `NUMBA_NUM_THREADS=1`: compiled programs with big elementwise loops run them with
+  `numba.prange` on Numba's own threads, one per core. On a cluster, Dask's workers are
+  the parallelism; two workers of two Numba threads each on two cores measured 2-10x
+  slower than one worker here. Dask sets `OMP_NUM_THREADS=1` for the same reason.
+- `MALLOC_TRIM_THRESHOLD_=128 MiB`, `MALLOC_MMAP_THRESHOLD_=32 MiB`: Dask sets the
+  first to 65536, which turns off glibc's adaptive mmap threshold, so every temporary
+  array over 128 KiB that a program allocates in a loop became a fresh `mmap` with fresh
+  page faults: the Mandelbrot job of `benchmarks/scale_out.py` took 31 s instead of 0.6 s
+  on one worker here (5 million page faults). With these values such arrays are reused
+  from the heap (about 120 faults per job); memory is still returned above 128 MiB.
+
+Apply it with `dask.config.set(autograph.dask.WORKER_CONFIG)` before the first
+`LocalCluster` of the process (a nanny copies its variables into the environment of the
+process it runs in, and an environment variable wins over Dask's configuration), or put
 it in the Dask configuration of a real cluster's workers.
 
 This module needs `dask[array]` (the `dask` extra) and is never imported by
@@ -63,8 +74,11 @@ from autograph.errors import AutographError
 
 __all__ = ["WORKER_CONFIG", "blockwise", "map_blocks"]
 
-# None unsets the variable Dask's nannies would set (see the module docstring).
-WORKER_CONFIG = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}
+_ENVIRON = "distributed.nanny.pre-spawn-environ."
+# The environment of worker processes (see the module docstring).
+WORKER_CONFIG = {_ENVIRON + "NUMBA_NUM_THREADS": 1,
+                 _ENVIRON + "MALLOC_TRIM_THRESHOLD_": 1 << 27,
+                 _ENVIRON + "MALLOC_MMAP_THRESHOLD_": 1 << 25}
 
 
 def blockwise(fn, out_ind, *args, dtype, new_axes=None, adjust_chunks=None, concatenate=None,

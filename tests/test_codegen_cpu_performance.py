@@ -246,6 +246,43 @@ def test_the_parallel_loop_really_runs_in_parallel(tmp_path):
     assert np.array_equal(program(*_mandelbrot_args(6, 5))[0], want)
 
 
+_TWICE = """
+import sys
+import numpy as np
+sys.path.insert(0, sys.argv[1])
+from autograph.codegen import numba_cpu
+from benchmarks.workloads import w5_mandelbrot as w5
+import autograph
+args = w5.inputs(40, 40)
+f = autograph.convert(w5.mandelbrot)
+graph = f.lower(*args).graph  # compiled in the default cache folder ...
+program = numba_cpu.compile_graph(graph, sys.argv[2])  # ... and imported from another
+assert "prange" in program.source
+image = program.function(args[0], args[1], args[2], np.zeros((40, 40), np.int32))[0]
+assert np.array_equal(image, w5.mandelbrot(*args)), "wrong image"
+print("ok")
+"""
+
+
+def test_parallel_programs_work_in_later_processes(tmp_path):
+    """A parallel program compiled in one process and loaded from Numba's disk cache in
+    the next (from two cache folders, as a test suite and the default folder do) still
+    runs and gives the right image."""
+    import os
+    import subprocess
+
+    root = str(Path(__file__).resolve().parents[1])
+    env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path / "xdg"), NUMBA_NUM_THREADS="2")
+    script = tmp_path / "twice.py"
+    script.write_text(_TWICE)
+    for _ in range(2):
+        done = subprocess.run([sys.executable, str(script), root, str(tmp_path / "other")],
+                              env=env, cwd=root,
+                              capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]
+    assert list(tmp_path.glob("other/__pycache__/*.mandelbrot-*.nbi"))  # it was cached
+
+
 def _prefix_graph(n):
     """acc[i] = acc[i - 1] + x[i]: each iteration reads the previous one's write."""
     b = Builder("prefix")

@@ -4,6 +4,7 @@ result is compared with the single-process result. Skipped without `dask[distrib
 
 from __future__ import annotations
 
+import os
 import pickle
 import subprocess
 import sys
@@ -26,13 +27,18 @@ import scale_out_support as support  # noqa: E402
 
 @pytest.fixture(scope="module")
 def client():
-    with dask.config.set(agd.WORKER_CONFIG):
-        cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1,
-                                           processes=True, host="127.0.0.1",
-                                           dashboard_address=None)
-    with distributed.Client(cluster) as c:
-        yield c
-    cluster.close()
+    environ = dict(os.environ)  # nannies write their workers' variables into ours
+    try:
+        with dask.config.set(agd.WORKER_CONFIG):
+            cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1,
+                                               processes=True, host="127.0.0.1",
+                                               dashboard_address=None)
+        with distributed.Client(cluster) as c:
+            yield c
+        cluster.close()
+    finally:
+        os.environ.clear()
+        os.environ.update(environ)
 
 
 def _worker_signatures(client, function) -> list[set[str]]:
@@ -166,12 +172,16 @@ def test_import_autograph_does_not_import_dask():
     assert done.stdout.strip() == "[]"
 
 
-def test_worker_config_keeps_malloc_adaptive_in_the_workers(client):
+def _worker_environment():
     import os
 
-    values = client.run(lambda: os.environ.get("MALLOC_TRIM_THRESHOLD_"))
-    assert set(values.values()) == {None}
-    assert dask.config.get("distributed.nanny.pre-spawn-environ")["MALLOC_TRIM_THRESHOLD_"]
+    import numba
+
+    return os.environ.get("MALLOC_TRIM_THRESHOLD_"), numba.get_num_threads()
+
+
+def test_worker_config_reaches_the_workers(client):
+    assert set(client.run(_worker_environment).values()) == {(str(1 << 27), 1)}
 
 
 def test_the_example_runs_against_a_running_scheduler(client, capsys):

@@ -597,6 +597,12 @@ class _Program:
         signature += "," if len(g.inputs) == 1 else ""
         options = "cache=True" if self.has_print else "nogil=True, cache=True"
         if self.uses_parallel:
+            # Cached like the rest. One failure seen (numba issue 4807 is of the same
+            # family): one process importing the same prange program from two cache
+            # folders (two modules of one name), their cached machine code compiled
+            # under different NUMBA_NUM_THREADS, got "SystemError ... 'descr' is NULL"
+            # on the first call. Not caching would cost every process seconds of
+            # compiling for any program with one big loop.
             options += ", parallel=True"
         head.line(f'@numba.njit("({signature})", {options}, error_model="numpy")')
         head.line(f"def {self.function_name}({', '.join(params)}):")
