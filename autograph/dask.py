@@ -6,7 +6,7 @@ programs release the GIL:
 
     y = x.map_blocks(mlp, w1, b1, w2, b2, dtype=np.float32, chunks=(x.chunks[0], (10,)),
                      meta=np.empty((0, 0), np.float32))
-    counts = da.blockwise(escape_counts, "ij", im, "i", re, "j", 100, None,
+    counts = da.blockwise(escape_counts, "ij", re, "j", im, "i", 100, None,
                           dtype=np.int32, meta=np.empty((0, 0), np.int32))
 
 (`meta=` spares the probe call described in 3 below.) `map_blocks` and `blockwise` here
@@ -39,8 +39,9 @@ when they start worker processes):
 
 - `NUMBA_NUM_THREADS=1`: compiled programs with big elementwise loops run them with
   `numba.prange` on Numba's own threads, one per core. On a cluster, Dask's workers are
-  the parallelism; two workers of two Numba threads each on two cores measured 2-10x
-  slower than one worker here. Dask sets `OMP_NUM_THREADS=1` for the same reason.
+  the parallelism; two workers of two Numba threads each on two cores ran the benchmark's
+  job several times slower than one worker here. Dask sets `OMP_NUM_THREADS=1` for the
+  same reason.
 - `MALLOC_TRIM_THRESHOLD_=128 MiB`, `MALLOC_MMAP_THRESHOLD_=32 MiB`: Dask sets the
   first to 65536, which turns off glibc's adaptive mmap threshold, so every temporary
   array over 128 KiB that a program allocates in a loop became a fresh `mmap` with fresh

@@ -67,7 +67,7 @@ def connect(scheduler: str | None):
 
     if scheduler:
         return Client(scheduler), None
-    dask.config.set(autograph.dask.WORKER_CONFIG)  # keep glibc's malloc adaptive (docs/dask.md)
+    dask.config.set(autograph.dask.WORKER_CONFIG)  # 1 Numba thread per worker: docs/dask.md
     cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                            host="127.0.0.1", dashboard_address=None)
     return Client(cluster), cluster
