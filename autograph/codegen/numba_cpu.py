@@ -393,6 +393,9 @@ class _Program:
         # Arrays known to be C-contiguous: the inputs (the signature says so) and the
         # arrays the program allocates.
         self.contiguous: set[Value] = {p for p in graph.inputs if p.type.shape}
+        # 2-D transposes of C-contiguous arrays, written `.T`: Fortran-ordered views that
+        # Numba's BLAS-backed np.dot takes without a copy.
+        self.fortran: set[Value] = set()
         self.constants: list[tuple[str, str]] = []
         self.uses_base64 = False
         self.helpers: set[str] = set()  # names in HELPERS this program calls
@@ -1265,6 +1268,13 @@ def _contiguous(p: _Program, value: Value, dt: np.dtype) -> str:
     return f"np.ascontiguousarray({p.ref(value)})"
 
 
+def _blas_operand(p: _Program, value: Value, dt: np.dtype) -> str:
+    """A matrix product operand: C- or Fortran-contiguous arrays go to BLAS as they are."""
+    if value in p.fortran and value.type.dtype == dt:
+        return p.ref(value)
+    return _contiguous(p, value, dt)
+
+
 def _emit_matmul(p: _Program, node: Node) -> None:
     a, b = node.inputs
     out = node.outputs[0]
@@ -1279,7 +1289,7 @@ def _emit_matmul(p: _Program, node: Node) -> None:
         return
     blas = t.kind in "fc"
     if blas and at.ndim <= 2 and bt.ndim <= 2:
-        ac, bc = _contiguous(p, a, t), _contiguous(p, b, t)
+        ac, bc = _blas_operand(p, a, t), _blas_operand(p, b, t)
         p.em.line(f"{name} = np.dot({ac}, {bc})", _comment(node))
         if ot.shape:
             p.contiguous.add(out)
@@ -1433,7 +1443,11 @@ def _emit_transpose(p: _Program, node: Node) -> None:
     if perm == tuple(range(len(perm))):
         _alias(p, out, x)
         return
-    p.em.line(f"{p.name(out)} = {p.ref(x)}.transpose({shape_text(perm)})", _comment(node))
+    if perm == (1, 0) and x in p.contiguous:
+        p.em.line(f"{p.name(out)} = {p.ref(x)}.T", _comment(node))
+        p.fortran.add(out)
+    else:
+        p.em.line(f"{p.name(out)} = {p.ref(x)}.transpose({shape_text(perm)})", _comment(node))
     if x in p.readonly:
         p.readonly.add(out)
 
