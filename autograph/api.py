@@ -418,6 +418,7 @@ class ConvertedFunction:
                 return spec
             reason = reason or self._reason(bound, key)
             clock = explanation.Stopwatch()
+            made_static: list[str] = []  # one line per retrace, all kept for explain()
             while True:
                 try:
                     trace = staging.trace(self.python_function, args, kwargs, static,
@@ -431,7 +432,8 @@ class ConvertedFunction:
                     self._static_positions = self._positions_of(self._static | self._auto_static)
                     static = self._static | self._auto_static
                     names = ", ".join(f"`{n}`" for n in sorted(new))
-                    reason = f"{names} made static: {error.reason}"
+                    made_static.append(f"{names} made static: {error.reason}")
+                    reason = "; ".join(made_static)
                     key = tracing.signature_key(bound, static)
                     spec = self._cache.get(key)
                     if spec is not None and spec is not replacing:

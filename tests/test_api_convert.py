@@ -283,3 +283,14 @@ def python_only(x, n):
 def test_unused_arguments_and_python_results():
     check(python_only, X3, 4)
     check(lambda x, unused: x, X3, X4)
+
+
+def grid_of(h, w):
+    return np.zeros((h, w)) + 1.0
+
+
+def test_explain_keeps_every_argument_made_static():
+    f = autograph.convert(grid_of, backend="python")
+    assert_same(f(2, 3), grid_of(2, 3))
+    text = f.explain()
+    assert "`h` made static" in text and "`w` made static" in text, text
