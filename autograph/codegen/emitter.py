@@ -22,6 +22,7 @@ import re
 from typing import Iterator
 
 from autograph.errors import AutographError
+from autograph.ir.printer import letters  # one naming scheme: programs use the IR's names
 
 
 class CodegenError(AutographError):
@@ -35,16 +36,6 @@ _SCRATCH = re.compile(r"^(?:[ijt]\d+|_.*)$")
 _MODULES = frozenset({"np", "numba", "math", "cmath", "base64"})
 _RESERVED = frozenset(keyword.kwlist) | frozenset(keyword.softkwlist) | frozenset(
     dir(builtins)) | _MODULES
-
-
-def letters(n: int) -> str:
-    """0 -> a, 25 -> z, 26 -> ba, ... (the IR printer's scheme: base 26, 'a' as zero)."""
-    out = ""
-    while True:
-        out = chr(ord("a") + n % 26) + out
-        n //= 26
-        if n == 0:
-            return out
 
 
 def is_usable(name) -> bool:

@@ -29,7 +29,7 @@ from autograph.ir.types import DTYPE_NAMES
 _INDENT = "  "
 
 
-def _letters(n: int) -> str:
+def letters(n: int) -> str:
     """0 -> a, 25 -> z, 26 -> ba, ... (jaxpr's scheme: base 26, 'a' as the zero digit)."""
     out = ""
     while True:
@@ -69,7 +69,7 @@ class _Namer:
                 name = f"{base}_{k}"
         else:
             while True:
-                name = _letters(self.counter)
+                name = letters(self.counter)
                 self.counter += 1
                 if name not in self.taken and name not in self.hints:
                     break
