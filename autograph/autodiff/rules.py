@@ -399,7 +399,7 @@ def _set_index_rule(b, eqn, ct):
     the writes that won: assign each region element its own number, read back which
     number each target ended up holding.
     """
-    x, value, dynamic = eqn.inputs[0], eqn.inputs[1], eqn.inputs[2:]
+    x, dynamic = eqn.inputs[0], eqn.inputs[2:]
     index = eqn.attrs["index"]
 
     def d_x():
