@@ -29,7 +29,8 @@ def _mlp(batch=4096, sizes=(512, 256, 128, 2)):
 
 
 def _launches(text: str) -> list[str]:
-    return re.findall(r"^\s+(_k\d+_\w+)\[", text, re.M)
+    """The kernels the driver launches, in order (each launch is `_L<n>(...)  # kernel`)."""
+    return re.findall(r"^\s+_L\d+\(.*# (_k\d+_\w+)$", text, re.M)
 
 
 @pytest.mark.parametrize("fields,match", [
@@ -58,9 +59,9 @@ def test_the_mlp_is_three_launches_with_fused_epilogues():
     assert _launches(text) == ["_k0_matmul_tiled_add_maximum", "_k1_matmul_tiled_add_maximum",
                                "_k2_matmul_skinny_add"]
     assert text.count("_pool.take(") == 3          # no buffer for any product
-    assert "[(4, 32, 1), (16, 16)]" in text         # 128x64 tiles for 4096x512 @ 512x256
-    assert "[(2, 64, 1), (16, 16)]" in text         # 64x64 for 4096x256 @ 256x128
-    assert "[(512, 1), (32, 8)]" in text            # skinny: 8 rows of 32 lanes a block
+    assert "((4, 32, 1), (16, 16)))" in text         # 128x64 tiles for 4096x512 @ 512x256
+    assert "((2, 64, 1), (16, 16)))" in text         # 64x64 for 4096x256 @ 256x128
+    assert "((512, 1), (32, 8)))" in text            # skinny: 8 rows of 32 lanes a block
 
 
 def test_the_old_path_is_kept_for_comparison():

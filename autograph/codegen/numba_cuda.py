@@ -2,9 +2,10 @@
 
     @cuda.jit(cache=True)
     def _k0_mul_add_tanh(a0, a1, a2): ...   # a kernel per fused group, reduction, product...
+    _L0 = rt.Launch(_k0_mul_add_tanh, 1000) # a launch site (cuda_launch): grid-stride, 1000
     def f(x, y):                            # the host driver: plain Python
         a = _pool.take((1000,), np.float32)
-        _k0_mul_add_tanh[rt.grid(1000)](x, y, a)
+        _L0(x, y, a)                        # _k0_mul_add_tanh
         return (a,)
 
 The generated text (`generate(graph)`, `program.source`) is written to the cache folder
@@ -197,10 +198,16 @@ class _Generator:
         self.vals: dict[Value, _Val] = {}
         self.kernels: dict[ck.Kernel, str] = {}
         self.kernel_specs: dict[str, tuple[ArgSpec, ...]] = {}
+        self.sites: list[str] = []  # module-level launch sites, one per launch in the driver
         self.constants: list[np.ndarray] = []
         self.scalar_constants: dict[tuple, int] = {}
         self.escaping = cuda_fusion.escaping(graph)
         self.pooled: set[Value] = set()     # allocated, and given back after last use
+        # Graph results computed by the driver's top level (once a call): their buffers are
+        # recycled once the caller lets go of them (`rt.Pool.take_result`).
+        top = set(graph.body.nodes)
+        self.top_results = {v for v in graph.outputs
+                            if v.producer in top and graph.outputs.count(v) == 1}
         self.allocated: set[Value] = set()  # every value with a buffer of its own
 
     # -- names and places ----------------------------------------------------------
@@ -256,8 +263,14 @@ class _Generator:
         return name
 
     def launch(self, kernel: ck.Kernel, params: _Params, config: str) -> None:
+        """A launch of `kernel` through a launch site of its own (`rt.Launch`, see
+        `cuda_launch`): `config` is "grid, block" text or "rt.grid(n)"."""
         name = self.kernel(kernel, params.specs)
-        self.out.line(f"{name}[{config}]({', '.join(params.args)})")
+        site = f"_L{len(self.sites)}"
+        prefix = "rt.grid("
+        grid = config[len(prefix):-1] if config.startswith(prefix) else f"({config})"
+        self.sites.append(f"{site} = rt.Launch({name}, {grid})")
+        self.out.line(f"{site}({', '.join(params.args)})", name)
 
     def allocate(self, value: Value, comment: str | None = None) -> str:
         """A new device array for `value`, from the program's pool; a value that never
@@ -267,7 +280,8 @@ class _Generator:
         self.allocated.add(value)
         if value not in self.escaping:
             self.pooled.add(value)
-        self.out.line(f"{name} = _pool.take({_shape_text(t.shape)}, np.{t.dtype.name})",
+        take = "take_result" if value in self.top_results else "take"
+        self.out.line(f"{name} = _pool.{take}({_shape_text(t.shape)}, np.{t.dtype.name})",
                       comment or str(t))
         return name
 
@@ -356,6 +370,8 @@ class _Generator:
         text = "\n".join(lines) + "\n"
         for kernel, name in self.kernels.items():
             text += "\n" + kernel.render(name)
+        if self.sites:
+            text += "\n\n" + "\n".join(self.sites) + "\n"
         signature = ", ".join(params)
         text += f"\n\ndef {driver}({signature}):\n" + self.out.text()
         return GeneratedProgram(text, driver, tuple(kinds), dict(self.kernel_specs))
