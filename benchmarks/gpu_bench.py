@@ -32,7 +32,7 @@ import time
 
 import numpy as np
 
-from autograph.codegen import cuda_runtime, numba_cuda
+from autograph.codegen import cuda_launch, cuda_runtime, numba_cuda
 from autograph.codegen.cuda_runtime import Target
 from autograph.ir import Builder, Op, TensorType
 
@@ -208,6 +208,9 @@ def _mlp(batch, sizes, rng, repeats, peers, sync, record, variants):
         measure(program, "autograph cuda" + (" (cuBLAS allowed)" if cublas and "cupy" in peers
                                              else " (tiled only)" if not cublas else ""))
     cuda_runtime.set_cublas(True)
+    cuda_launch.set_enabled(False)  # before cuda_launch: every launch through numba-cuda
+    measure(program, "autograph cuda (numba-cuda launches)")
+    cuda_launch.set_enabled(True)
     for label, target in MLP_VARIANTS if variants and not cuda_runtime.simulating() else ():
         measure(numba_cuda.compile_graph(graph, target=target), f"autograph cuda ({label})")
     for name, lib in peers.items():

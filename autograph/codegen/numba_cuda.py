@@ -30,7 +30,10 @@ The driver keeps every intermediate on the device (0-d values as 1-element array
 index of a `for` region and 0-d graph inputs are host scalars, passed to kernels by
 value, and arithmetic on host scalars alone runs on the host). Buffers come from a pool
 per program and go back after their last use (`rt.Pool`): allocating costs more than
-launching a kernel.
+launching a kernel. Results are recycled too, once the caller has let go of them
+(`Pool.take_result`). Each launch in the driver is a launch site (`rt.Launch`, module
+`cuda_launch`) that calls the driver's `cuLaunchKernel` itself after numba-cuda's first
+launch: 6 µs of host time instead of 36-40 on an H200.
 
 Control flow runs on the host: COND, WHILE and FOR are Python `if`, `while` and `for`
 around kernel launches. Deciding a branch, ending a `while`, or reading `for` bounds
