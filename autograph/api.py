@@ -40,12 +40,14 @@ import os
 import sys
 import threading
 import warnings
+from typing import Sequence
 
 import numpy as np
 
 from autograph import conversion, display, explanation, ir, staging
 from autograph.errors import AutographError
 from autograph.ir.types import DTYPE_NAMES
+from autograph.optimization import Optimization
 from autograph.staging import context as _context
 from autograph.staging import guards, tracing
 from autograph.staging.captures import HELD, Site, StaleCapture
@@ -75,19 +77,22 @@ class _Interpreted:
         return ir.run(self.graph, *flat)
 
 
-def _compile(graph: ir.Graph, backend: str):
+def _compile(graph: ir.Graph, backend: str, optimization: Optimization | None = None):
+    """The program for `graph` on `backend`, its code generator's features switched as
+    `optimization` says (default: all on)."""
+    optimization = optimization or Optimization.of(True)
     if backend == "python":
         return _Interpreted(graph)
     if backend == "cpu":
         from autograph.codegen import numba_cpu
 
-        return numba_cpu.compile_graph(graph)
+        return numba_cpu.compile_graph(graph, options=optimization.cpu_options())
     try:
         from autograph.codegen import numba_cuda
     except ImportError:
         raise AutographError("no CUDA device backend is available (autograph.codegen.numba_cuda "
                              "is not installed); use backend='cpu'") from None
-    return numba_cuda.compile_graph(graph)
+    return numba_cuda.compile_graph(graph, fuse=optimization.cuda_fuse())
 
 
 def _optimize(graph: ir.Graph) -> ir.Graph:
@@ -195,10 +200,14 @@ class Specialization:
         first = len(inputs) - len(self.now)
         scalar_sites = [first + k in self.scalar_inputs for k in range(len(self.now))]
         sites = trace.sites or [Site(HELD, "array", a, a) for a in self.captured]
+        strict = run is self.raw
         guard = guards.build(name, arguments, extra, sites, scalar_sites, self.now, run,
                              finish, self.finisher, fallback,
                              {p: values[p] for p in range(n, len(values))},
-                             strict=run is self.raw)
+                             strict=strict,
+                             bare=strict and getattr(self.program, "bare", False),
+                             buffers=getattr(self.program, "result_buffers", ()) if strict
+                             else ())
         guard.spec = self
         return guard
 
@@ -265,13 +274,14 @@ def _identifier(name: str) -> str:
 class ConvertedFunction:
     """A user function, converted; calls run the compiled specialisation for their signature."""
 
-    def __init__(self, fn, *, backend: str = "cpu", static_argnames=(), optimize: bool = True):
+    def __init__(self, fn, *, backend: str = "cpu", static_argnames=(),
+                 optimize: bool | Sequence[str] = True):
         if backend not in BACKENDS:
             raise AutographError(f"unknown backend {backend!r} (choose from {', '.join(BACKENDS)})")
         functools.update_wrapper(self, fn)
         self._fn = fn
         self._backend = backend
-        self._optimize = optimize
+        self._optimization = Optimization.of(optimize)  # raises now for an unknown name
         self._signature = inspect.signature(fn)
         if isinstance(static_argnames, str):
             static_argnames = (static_argnames,)
@@ -286,7 +296,12 @@ class ConvertedFunction:
         self._python_function = None
         self._cache: dict = {}
         self._fast: dict = {}  # fast key -> guard (staging.guards) of a specialisation
-        self._guard = self._call_general  # tried first: the guard of the last signature
+        # Calls go straight to the guard of the last signature (staging.guards), installed
+        # as __call__ of a class of this function's own: see `_guard`.
+        self.__class__ = type(type(self).__name__, (type(self),),
+                              {"__module__": __name__, "__qualname__": type(self).__qualname__})
+        self._general = lambda *args, **kwargs: self._call_general(args, kwargs)
+        self._guard = self._general
         self._guard_name = "guard_" + _identifier(getattr(fn, "__name__", "f"))
         self._lock = threading.RLock()
         self._history: list[tuple[str, str]] = []
@@ -319,8 +334,23 @@ class ConvertedFunction:
     # -- calls ----------------------------------------------------------------------------
 
     def __call__(self, *args, **kwargs):
-        # The guard of the last signature: runs the program, or calls _call_general.
-        return self._guard(args, kwargs)
+        # Replaced per instance by the guard of the last signature (see `_guard`).
+        return self._guard(*args, **kwargs)
+
+    @property
+    def _guard(self):
+        """What a call runs first: the guard of the last signature, which runs its program
+        or hands the call to `_call_general`. Setting it installs it as the `__call__` of
+        this function's own class, so that `f(x)` is one Python frame: a `__call__`
+        method with `*args, **kwargs` that forwards to the guard cost ~200 ns more a call
+        (most of the dispatch overhead on programs of a microsecond, W3 and W6)."""
+        return self.__dict__["_guard_function"]
+
+    @_guard.setter
+    def _guard(self, guard) -> None:
+        if self.__dict__.get("_guard_function") is not guard:
+            self.__dict__["_guard_function"] = guard
+            type(self).__call__ = staticmethod(guard)
 
     def _fast_key(self, args):
         """The key of a signature's guard for positional arguments (arrays by shape and
@@ -402,7 +432,7 @@ class ConvertedFunction:
                 if guard.spec is spec:
                     del self._fast[key]
             if getattr(self._guard, "spec", None) is spec:
-                self._guard = self._call_general
+                self._guard = self._general
         return new
 
     def _specialize(self, args, kwargs, bound, reason: str | None = None,
@@ -439,15 +469,14 @@ class ConvertedFunction:
                     if spec is not None and spec is not replacing:
                         return spec
             clock.lap("trace")
-            graph, report = (_optimize_with_report(trace.graph) if self._optimize
-                             else (trace.graph, None))
+            graph, report = self._optimization.run(trace.graph)
             clock.lap("optimise")
-            program = _compile(graph, self._backend)
+            program = _compile(graph, self._backend, self._optimization)
             clock.lap("codegen")
             description = tracing.describe_key(bound, static)
             spec = Specialization(trace, graph, program, key, description, reason,
                                   self._backend)
-            spec.build = explanation.Build(clock.laps, report)
+            spec.build = explanation.Build(clock.laps, report, self._optimization.describe())
             self._cache[key] = spec
             self._history.append((description, reason))
             if len(self._history) > MAX_TRACES_BEFORE_WARNING:
@@ -500,7 +529,7 @@ class ConvertedFunction:
     # -- pickling ----------------------------------------------------------------------------
 
     def _pickle_options(self) -> tuple:
-        return (self._backend, tuple(sorted(self._static)), self._optimize)
+        return (self._backend, tuple(sorted(self._static)), self._optimization.spec)
 
     def __reduce__(self):
         """By name for module-level functions, by value (cloudpickle) for closures and
@@ -520,7 +549,7 @@ class _BoundConverted:
         self._self = obj
 
     def __call__(self, *args, **kwargs):
-        return self._function._guard((self._self, *args), kwargs)  # as _function(...) does
+        return self._function._guard(self._self, *args, **kwargs)  # as _function(...) does
 
     def lower(self, *args, **kwargs) -> Lowered:
         return self._function.lower(self._self, *args, **kwargs)
@@ -537,7 +566,8 @@ class _BoundConverted:
         return self.python_function
 
 
-def convert(fn=None, *, backend: str = "cpu", static_argnames=(), optimize: bool = True):
+def convert(fn=None, *, backend: str = "cpu", static_argnames=(),
+            optimize: bool | Sequence[str] = True):
     """Converts `fn` (a function, method, lambda or closure); usable as a decorator with or
     without arguments. See the module docstring."""
     if fn is None:

@@ -12,6 +12,8 @@ function's trace history into a few lines per trace —
            constant_folding (round 1): 58 -> 56 ops; folded 2 constants
            unchanged: simplify, cse, licm, dce (round 1); all 5 (round 2)
 
+With `optimize=False` or a list of names, a last line says what was switched on.
+
 The Numba compile time is Numba's own measurement (the time its compiler lock was held
 for each overload); a program Numba loaded from its disk cache, or that has not been
 called yet (Numba compiles on the first call), says so instead.
@@ -43,11 +45,14 @@ class Stopwatch:
 
 @dataclasses.dataclass
 class Build:
-    """How one specialisation was made: seconds per phase, and the optimiser's report
-    (None when the function was converted with `optimize=False`)."""
+    """How one specialisation was made: seconds per phase, the optimiser's report (None
+    when the function was converted with `optimize=False`), and what `optimize=` switched
+    on (`Optimization.describe()`: empty for the default; otherwise the report alone
+    would not say which code-generation features were off)."""
 
     seconds: dict[str, float]
     report: Report | None = None
+    optimize: str | None = None
 
 
 def _ms(seconds: float) -> str:
@@ -112,7 +117,8 @@ def describe_build(build: Build | None, program) -> list[str]:
     compiled = numba_compile(program)
     if compiled:
         times.append(compiled)
-    return ["time: " + ", ".join(times)] + _passes_lines(build.report)
+    lines = ["time: " + ", ".join(times)] + _passes_lines(build.report)
+    return lines + [build.optimize] if build.optimize else lines
 
 
 def explain(name: str, backend: str, history: Sequence[tuple[str, str]], specs) -> str:

@@ -61,7 +61,8 @@ def _program_text(graph: Graph) -> str | None:
     """The generated Numba program as a module, or None when no CPU code generator exists."""
     try:
         numba_cpu = importlib.import_module(_BACKEND_MODULES["cpu"])
-        text = numba_cpu.generate(graph)
+        # Without recycled result buffers: the program takes the graph's inputs only.
+        text = numba_cpu.generate(graph, numba_cpu.CpuOptions(recycle_results=False))
     except ImportError:
         return None
     except AutographError as exc:

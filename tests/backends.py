@@ -5,6 +5,11 @@ it through `@pytest.mark.parametrize("backend", BACKENDS)`. `check(f, *args, bac
 calls `autograph.convert(f, backend=backend)` and the plain `f` on the same arguments and
 requires the same result: same Python/NumPy types, shapes and dtypes, values equal (ints
 and bools exactly, floats to a tolerance fitting their precision).
+
+`WITH_PLAIN` adds "cpu-plain": the CPU backend with `optimize=False` (no graph pass, no
+code-generation feature), so that a suite parametrised with it checks the unoptimised
+programs too; `convert(f, backend)` understands that spelling (use it, not
+`autograph.convert`, in tests parametrised with `WITH_PLAIN`).
 """
 
 from __future__ import annotations
@@ -20,6 +25,11 @@ try:
     BACKENDS = ("python", "cpu")
 except ImportError:  # the Numba backend has not landed (or Numba is missing)
     BACKENDS = ("python",)
+
+# Spellings that are a backend with other convert() options.
+_SPELLINGS = {"cpu-plain": {"backend": "cpu", "optimize": False}}
+PLAIN = ("cpu-plain",) if "cpu" in BACKENDS else ()
+WITH_PLAIN = BACKENDS + PLAIN
 
 _TOLERANCE = {np.dtype(np.float16): (1e-3, 1e-3), np.dtype(np.float32): (2e-5, 1e-6),
               np.dtype(np.complex64): (2e-5, 1e-6)}
@@ -62,10 +72,15 @@ def _assert_values(got: np.ndarray, want: np.ndarray, where: str) -> None:
         np.testing.assert_array_equal(got, want, err_msg=where)
 
 
+def convert(fn, backend: str = "python", **options):
+    """`autograph.convert(fn, ...)` for `backend`, one of `WITH_PLAIN`'s spellings."""
+    return autograph.convert(fn, **{**_SPELLINGS.get(backend, {"backend": backend}), **options})
+
+
 def check(fn, *args, backend: str = "python", **kwargs):
     """Runs converted and plain `fn` on (copies of) the arguments; returns the converted
     function for further inspection."""
-    converted = autograph.convert(fn, backend=backend)
+    converted = convert(fn, backend)
     want = fn(*copy.deepcopy(args), **copy.deepcopy(kwargs))
     got = converted(*copy.deepcopy(args), **copy.deepcopy(kwargs))
     assert_same(got, want)

@@ -48,7 +48,23 @@ def test_a_repeated_signature_is_served_by_its_guard(backend, binds):
     for _ in range(3):
         assert_same(f(X4 + 1), affine(X4 + 1))
     assert len(binds) == 1 and traces(f) == 1
-    assert "a0.shape == _s0" in f._guard.source
+    if backend == "cpu":  # strict: Numba's dispatcher and the program check dtype and shape
+        assert "a0.__class__ is _ndarray" in f._guard.source
+        assert "_s0" not in f._guard.source and "_d0" not in f._guard.source
+    else:
+        assert "a0.shape == _s0" in f._guard.source
+    assert type(f).__call__ is f._guard  # the guard is the call: one Python frame
+
+
+@pytest.mark.parametrize("shape_or_dtype", ["shape", "dtype", "layout"])
+def test_a_strict_guard_hands_other_arrays_to_the_general_path(shape_or_dtype, binds):
+    f = autograph.convert(affine, backend="cpu")
+    assert_same(f(X4), affine(X4))
+    other = {"shape": np.arange(5, dtype=np.float32), "dtype": X4.astype(np.float64),
+             "layout": np.arange(8, dtype=np.float32)[::2]}[shape_or_dtype]
+    assert_same(f(other), affine(other))
+    assert len(binds) == 2  # the other array went through binding, not the strict guard
+    assert_same(f(X4), affine(X4))
 
 
 @pytest.mark.filterwarnings("ignore::autograph.api.RetraceWarning")

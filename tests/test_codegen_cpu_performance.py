@@ -152,7 +152,7 @@ def elementwise(x, y):
     h = np.empty((65536,), np.float32)      # mul, add, tanh, neg, mul, exp, mul, add
     for i0 in numba.prange(65536):
         h[i0] = (_vm.tanh_f32((x[i0] * np.float32(0.5)) + y[i0]) * _vm.exp_f32((-x[i0]) * x[i0])) + np.float32(1.0)
-    return (h,)
+    return h
 '''
 
 
@@ -258,7 +258,8 @@ f = autograph.convert(w5.mandelbrot)
 graph = f.lower(*args).graph  # compiled in the default cache folder ...
 program = numba_cpu.compile_graph(graph, sys.argv[2])  # ... and imported from another
 assert "prange" in program.source
-image = program.function(args[0], args[1], args[2], np.zeros((40, 40), np.int32))[0]
+image = program.function(args[0], args[1], args[2], np.zeros((40, 40), np.int32))
+assert program.bare  # one result: returned as it is, no 1-tuple
 assert np.array_equal(image, w5.mandelbrot(*args)), "wrong image"
 print("ok")
 """
@@ -394,10 +395,11 @@ def test_convert_with_optimize_false_still_matches(cache_dir):
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="madvise hints are Linux's")
 def test_big_results_are_advised_onto_huge_pages(cache_dir):
     graph = w2_graph(F32, (1 << 20,), (1 << 20,), name="big")
-    text = numba_cpu.generate(graph)
+    text = numba_cpu.generate(graph, CpuOptions(recycle_results=False))
     assert "= _rt.huge_pages(np.empty((1048576,), np.float32))" in text
     assert "from autograph.codegen import cpu_runtime as _rt  # version " in text
-    assert "huge_pages" not in numba_cpu.generate(graph, CpuOptions(huge_pages=False))
+    assert "huge_pages" not in numba_cpu.generate(graph, CpuOptions(huge_pages=False,
+                                                                    recycle_results=False))
     assert "huge_pages" not in numba_cpu.generate(w2_graph(F32, (1 << 19,), (1 << 19,)))
     rng = np.random.default_rng(4)
     check(graph, [_data((1 << 20,), F32, rng), _data((1 << 20,), F32, rng)], cache_dir)

@@ -58,7 +58,8 @@ def test_the_mlp_is_three_launches_with_fused_epilogues():
     text = numba_cuda.generate(_mlp(), DEVICE_TARGET)
     assert _launches(text) == ["_k0_matmul_tiled_add_maximum", "_k1_matmul_tiled_add_maximum",
                                "_k2_matmul_skinny_add"]
-    assert text.count("_pool.take(") == 3          # no buffer for any product
+    assert text.count("_pool.take(") == 2          # no buffer for any product
+    assert text.count("_pool.take_result(") == 1   # the result: recycled once let go
     assert "((4, 32, 1), (16, 16)))" in text         # 128x64 tiles for 4096x512 @ 512x256
     assert "((2, 64, 1), (16, 16)))" in text         # 64x64 for 4096x256 @ 256x128
     assert "((512, 1), (32, 8)))" in text            # skinny: 8 rows of 32 lanes a block

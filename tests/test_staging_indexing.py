@@ -7,7 +7,10 @@ import pytest
 
 import autograph
 from autograph.errors import StagingError
-from backends import BACKENDS, check
+from backends import WITH_PLAIN, check
+
+# Every differential test here also runs unoptimised: "cpu-plain" is optimize=False.
+BACKENDS = WITH_PLAIN
 
 X = np.arange(24, dtype=np.float32).reshape(4, 6)
 

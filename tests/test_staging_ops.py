@@ -10,7 +10,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from backends import BACKENDS, check
+from backends import WITH_PLAIN, check
+
+# Every differential test here also runs unoptimised: "cpu-plain" is optimize=False.
+BACKENDS = WITH_PLAIN
 
 FLOATS = [np.float32, np.float64]
 NUMBERS = [np.float32, np.float64, np.int32, np.int64]

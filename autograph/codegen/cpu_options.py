@@ -5,6 +5,9 @@ of `vecmath`'s functions), so each can be turned off to measure it or to rule it
 when hunting a bug: `numba_cpu.generate(graph, CpuOptions(parallel=False))`, or
 `CpuOptions.plain()` for none of them.
 
+- `fusion`: a chain of elementwise ops whose intermediate values have one use is computed
+  in one loop nest, the producer's expression written into its consumer's (no
+  temporaries); when off, every elementwise node is its own loop writing its own array.
 - `vecmath`: exp, tanh, log, expm1, log1p on float32/float64 call `codegen/vecmath.py`'s
   branch-free approximations, so that loops vectorise (libm calls do not).
 - `inplace`: memory planning (`passes/memory_planning.py`): item assignment writes in
@@ -22,6 +25,11 @@ when hunting a bug: `numba_cpu.generate(graph, CpuOptions(parallel=False))`, or
 - `elide_checks`: index wrap-around and bounds checks are dropped where
   `parallel_loops.index_range` proves the index in bounds (a loop index over a constant
   range); when off, every dynamic index is wrapped and checked as NumPy does.
+- `recycle_results`: a result of 4 MiB and more that the program allocates at its top
+  level is written into a buffer the caller passes (`out0`, ...), taken from a
+  `cpu_runtime.ResultBuffers` pool that hands a buffer out again once the caller has
+  dropped the earlier result (and every view of it): no fresh pages to fault in per
+  call. Costs up to two such buffers per output kept alive between calls.
 """
 
 from __future__ import annotations
@@ -31,6 +39,7 @@ from dataclasses import dataclass, replace
 
 @dataclass(frozen=True)
 class CpuOptions:
+    fusion: bool = True
     vecmath: bool = True
     inplace: bool = True
     reuse_buffers: bool = True
@@ -38,13 +47,16 @@ class CpuOptions:
     parallel_threshold: int = 1 << 16
     huge_pages: bool = True
     elide_checks: bool = True
+    recycle_results: bool = True
 
     @classmethod
     def plain(cls) -> "CpuOptions":
-        """No optimisation of the generated code: libm math, copies on every item
-        assignment, fresh arrays on ordinary pages, serial loops, every index checked."""
-        return cls(vecmath=False, inplace=False, reuse_buffers=False, parallel=False,
-                   huge_pages=False, elide_checks=False)
+        """No optimisation of the generated code: one loop per elementwise op, libm math,
+        copies on every item assignment, fresh arrays on ordinary pages, serial loops,
+        every index checked, a fresh array for every result."""
+        return cls(fusion=False, vecmath=False, inplace=False, reuse_buffers=False,
+                   parallel=False, huge_pages=False, elide_checks=False,
+                   recycle_results=False)
 
     def but(self, **changes) -> "CpuOptions":
         """A copy with some knobs changed."""

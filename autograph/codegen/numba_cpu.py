@@ -18,6 +18,9 @@ What the generated code relies on, so that results match NumPy 2 exactly:
   follow NumPy because the function is compiled with `error_model="numpy"`.
 - 0-d values are Numba scalars; graph inputs of shape () are passed as NumPy scalars and
   0-d outputs come back as NumPy scalars of the right dtype (`CompiledProgram` wraps them).
+- A program with one output returns it bare (`return c`), not in a 1-tuple: boxing the
+  tuple costs 20-50 ns per call, of W3's 1 µs. `CompiledProgram` still returns a tuple
+  (its `bare` says what the jitted function returns).
 - Control flow maps onto Python's: `cond` is `if`/`else` assigning the outputs in both
   branches, `while` is `while True:` + the cond region + `break`, `for` is `for i in
   range(...)`; loop-carried state is one variable per carried value, and regions read
@@ -43,6 +46,10 @@ Performance (each switchable with `cpu_options.CpuOptions`, all on by default):
 - Index wrap-around and bounds checks are left out where the index is provably in bounds.
 - Fresh elementwise results of 4 MiB and more are advised onto huge pages
   (`cpu_runtime.huge_pages`), as NumPy does: fewer page faults on every call.
+- Outputs of 4 MiB and more that the program allocates at its top level are written
+  into buffers the caller passes as trailing parameters (`out0`, ...), taken from
+  `cpu_runtime.ResultBuffers` pools that recycle a buffer once the caller has dropped
+  the result holding it: pages already faulted in, W2 15 ms instead of 23 per call.
 """
 
 from __future__ import annotations
@@ -362,6 +369,21 @@ def _check_supported(graph: Graph) -> None:
     visit(graph.body)
 
 
+def _recyclable_outputs(graph: Graph) -> frozenset[Value]:
+    """The outputs a caller's buffer may hold (`CpuOptions.recycle_results`): made by a
+    node of the top level (a region's values may be swapped or reassigned per
+    iteration), listed once among the outputs, of `cpu_runtime.THRESHOLD` bytes or more
+    (smaller ones cost no page faults worth a pool). One gets a buffer only where its
+    emitter would allocate it (`_Program.empty`), not where it takes an operand's."""
+    top = set(graph.body.nodes)
+    outputs = list(graph.outputs)
+    return frozenset(
+        v for v in outputs
+        if v.producer in top and v.producer.op not in REGION_NAMES and v.type.shape
+        and outputs.count(v) == 1
+        and v.type.size * v.type.dtype.itemsize >= _HUGE_PAGE_THRESHOLD)
+
+
 # Ops whose (non-0-d) results are arrays the program allocated in C order.
 _FRESH = ELEMENTWISE | REDUCTION | {Op.MATMUL, Op.DOT, Op.CONCATENATE, Op.FULL, Op.ARANGE,
                                      Op.EYE, Op.SET_INDEX}
@@ -378,7 +400,7 @@ class _Program:
         self.options = options
         self.em = Emitter()
         self.live = _live_nodes(graph)
-        self.fused = _fused_values(graph, self.live)
+        self.fused = _fused_values(graph, self.live) if options.fusion else set()
         # Memory planning and prange decisions, made on this (final) graph.
         self.plan = MemoryPlan(graph) if options.inplace or options.reuse_buffers or \
             options.parallel or options.elide_checks else None
@@ -389,6 +411,11 @@ class _Program:
         self.in_parallel = 0        # inside a prange loop's body (no nested pranges)
         self.uses_vecmath = False
         self.uses_runtime = False   # calls cpu_runtime (huge pages)
+        # Big outputs allocated at the top level are written into buffers the caller
+        # passes (recycle_results): the candidates, and the parameters given out so far.
+        self.recyclable = _recyclable_outputs(graph) if options.recycle_results \
+            else frozenset()
+        self.result_params: list[tuple[Value, str]] = []
         self.readonly: set[Value] = set()
         # Arrays known to be C-contiguous: the inputs (the signature says so) and the
         # arrays the program allocates.
@@ -517,14 +544,35 @@ class _Program:
     def _leave_parallel(self) -> None:
         self.in_parallel -= 1
 
-    def allocate(self, t: TensorType) -> str:
-        """An uninitialised array of type `t` (on huge pages when it is big)."""
+    def allocate(self, t: TensorType, value: Value | None = None) -> str:
+        """An uninitialised array of type `t` (on huge pages when it is big), or the
+        caller's buffer when it is for `value`, a recycled output (`empty`)."""
+        param = self.result_param(value)
+        if param is not None:
+            return param
         text = f"np.empty({shape_text(t.shape)}, {dtype_ref(t.dtype)})"
         if self.options.huge_pages and t.size * t.dtype.itemsize >= _HUGE_PAGE_THRESHOLD \
                 and _cpu_runtime().AVAILABLE:
             self.uses_runtime = True
             return f"_rt.huge_pages({text})"
         return text
+
+    def empty(self, value: Value) -> str:
+        """An uninitialised array for `value`: `np.empty`, or the caller's buffer when
+        `value` is a recycled output."""
+        param = self.result_param(value)
+        if param is not None:
+            return param
+        return f"np.empty({shape_text(value.type.shape)}, {dtype_ref(value.type.dtype)})"
+
+    def result_param(self, value: Value | None) -> str | None:
+        """The parameter (`out0`, ...) whose buffer takes `value`, a recyclable output
+        about to be allocated; None for any other value."""
+        if value is None or value not in self.recyclable:
+            return None
+        param = self.namer.define(("result buffer", value), f"out{len(self.result_params)}")
+        self.result_params.append((value, param))
+        return param
 
     def wants_prange(self, shape: Sequence[int]) -> bool:
         """Whether an elementwise loop nest over `shape` runs in parallel: big enough,
@@ -564,21 +612,29 @@ class _Program:
 
     def text(self) -> str:
         g = self.graph
-        params = [self.namer[p] for p in g.inputs]
         body = self.em
         with body.indented():
-            for p, name in zip(g.inputs, params):
-                if p.type.shape:  # the loops below are written for exactly this shape
-                    shape = shape_text(p.type.shape)
-                    with body.block(f"if {name}.shape != {shape}"):
-                        body.line(f'raise ValueError("{name}: the program is compiled for '
-                                  f'shape {shape}")')
             self.emit_region(g.body)
             outputs = []
             for v in g.outputs:
                 expr = strip(self.ref(v))
                 outputs.append(f"{expr}.copy()" if v in self.readonly else expr)
-            body.line(f"return ({', '.join(outputs)}{',' if len(outputs) == 1 else ''})")
+            if len(outputs) == 1:  # one result: returned bare, no tuple to box
+                body.line(f"return {outputs[0]}")
+            else:
+                body.line(f"return ({', '.join(outputs)})")
+        # The graph inputs, then the result buffers (known once the body is written).
+        params = [self.namer[p] for p in g.inputs] + [name for _, name in self.result_params]
+        checked = [(self.namer[p], p.type) for p in g.inputs]
+        checked += [(name, v.type) for v, name in self.result_params]
+        checks = Emitter()
+        with checks.indented():
+            for name, t in checked:
+                if t.shape:  # the loops below are written for exactly this shape
+                    shape = shape_text(t.shape)
+                    with checks.block(f"if {name}.shape != {shape}"):
+                        checks.line(f'raise ValueError("{name}: the program is compiled for '
+                                    f'shape {shape}")')
         head = Emitter()
         head.line(f"# generated by autograph from graph {g.name!r} \u2014 do not edit")
         if self.uses_base64:
@@ -599,8 +655,9 @@ class _Program:
         for helper in sorted(self.helpers):
             head.lines(HELPERS[helper].splitlines())
             head.line()
-        signature = ", ".join(numba_type(p.type) for p in g.inputs)
-        signature += "," if len(g.inputs) == 1 else ""
+        types = [p.type for p in g.inputs] + [v.type for v, _ in self.result_params]
+        signature = ", ".join(numba_type(t) for t in types)
+        signature += "," if len(types) == 1 else ""
         options = "cache=True" if self.has_print else "nogil=True, cache=True"
         if self.uses_parallel:
             # Cached like the rest. One failure seen (numba issue 4807 is of the same
@@ -612,6 +669,8 @@ class _Program:
             options += ", parallel=True"
         head.line(f'@numba.njit("({signature})", {options}, error_model="numpy")')
         head.line(f"def {self.function_name}({', '.join(params)}):")
+        if any(t.shape for _, t in checked):
+            return head.text() + checks.text() + body.text()
         return head.text() + body.text()
 
 
@@ -730,7 +789,7 @@ def emit_elementwise(p: _Program, node: Node) -> None:
         return
     reused = _reusable_operand(p, node)
     if reused is None:
-        p.em.line(f"{name} = {p.allocate(out.type)}", comment)
+        p.em.line(f"{name} = {p.allocate(out.type, out)}", comment)
     else:  # the operand dies here: its buffer takes the result, element by element
         p.em.line(f"{name} = {p.ref(reused)}", f"{comment}, into {p.ref(reused)}")
     with p.loops(shape, parallel=True) as index:
@@ -1152,7 +1211,7 @@ def _emit_reduction(p: _Program, node: Node) -> None:
     acc = name if scalar_out and acc_dt == ot.dtype and op not in (Op.ARGMAX, Op.ARGMIN) \
         else p.scratch()
     if not scalar_out:
-        p.em.line(f"{name} = np.empty({shape_text(ot.shape)}, {dtype_ref(ot.dtype)})", comment)
+        p.em.line(f"{name} = {p.empty(out)}", comment)
         comment = None
         p.contiguous.add(out)
     with contextlib.ExitStack() as stack:
@@ -1324,7 +1383,7 @@ def _emit_scaled(p: _Program, node: Node) -> None:
     if not shape:
         p.em.line(f"{name} = {strip(element([]))}", _comment(node))
         return
-    p.em.line(f"{name} = np.empty({shape_text(shape)}, {dtype_ref(t)})", _comment(node))
+    p.em.line(f"{name} = {p.empty(out)}", _comment(node))
     with p.loops(shape) as index:
         p.em.line(f"{_subscript(name, index)} = {strip(element(index))}")
 
@@ -1349,7 +1408,7 @@ def _emit_batched_blas(p: _Program, node: Node) -> None:
     if not _cheap(bc):
         bc = _bind(p, bc)
     name = p.name(out)
-    p.em.line(f"{name} = np.empty({shape_text(ot.shape)}, {dtype_ref(t)})", _comment(node))
+    p.em.line(f"{name} = {p.empty(out)}", _comment(node))
     p.contiguous.add(out)
     with p.loops(batch) as index:
         ai = _broadcast_index(at.shape[:at.ndim - a_core], index, batch)
@@ -1375,7 +1434,7 @@ def _emit_contraction(p: _Program, node: Node) -> None:
     acc_dt = t if t.kind in "bc" else (_FLOAT64 if t.kind == "f" else
                                         (_UINT64 if t.kind == "u" else _INT64))
     if ot.shape:
-        p.em.line(f"{name} = np.empty({shape_text(ot.shape)}, {dtype_ref(t)})", _comment(node))
+        p.em.line(f"{name} = {p.empty(out)}", _comment(node))
         p.contiguous.add(out)
     acc = p.scratch()
     with contextlib.ExitStack() as stack:
@@ -1624,8 +1683,7 @@ def _emit_index(p: _Program, node: Node) -> None:
     # Advanced indexing: a gather loop over the output.
     dims, adv_shape = _index_plan(xt, entries, dynamic)
     if ot.shape:
-        p.em.line(f"{name} = np.empty({shape_text(ot.shape)}, {dtype_ref(ot.dtype)})",
-                  _comment(node))
+        p.em.line(f"{name} = {p.empty(out)}", _comment(node))
         p.contiguous.add(out)
     with p.loops(ot.shape) as index:
         source = _source_index(p, xt, entries, dynamic, dims, adv_shape, index, wrapped)
@@ -1846,24 +1904,46 @@ class CompiledProgram:
     path hands the arguments straight to Numba's dispatcher; anything else (another
     dtype, a non-contiguous or read-only array, a 0-d array) is converted as the
     reference interpreter converts it, and a wrong shape is an AutographError.
+
+    Calling `function` (the jitted function) directly, as the API's guards do, skips
+    all that; the rule for such a raw call is
+
+        result = program.function(*graph_inputs, *(b.take() for b in program.result_buffers))
+
+    and `result` is the one output itself when `bare` (a single-output graph: no tuple
+    is boxed per call), else the tuple of outputs; 0-d outputs come back as Python
+    scalars. `result_buffers` holds one `cpu_runtime.ResultBuffers` per output the
+    program writes into a buffer it is given (`CpuOptions.recycle_results`: big outputs
+    it allocates at its top level), in the order of the trailing parameters `out0`,
+    `out1`, ... Those pools keep up to two buffers per such output alive between calls,
+    the price of not faulting in a fresh result's pages on every call.
     """
 
-    __slots__ = ("graph", "source", "path", "function", "_inputs", "_wrappers")
+    __slots__ = ("graph", "source", "path", "function", "bare", "result_buffers",
+                 "_inputs", "_wrappers")
 
-    def __init__(self, graph: Graph, source: str, path: Path, function):
+    def __init__(self, graph: Graph, source: str, path: Path, function,
+                 result_buffers: Sequence = ()):
         self.graph = graph
         self.source = source
         self.path = path
         self.function = function
+        self.bare = len(graph.outputs) == 1
+        self.result_buffers = tuple(result_buffers)
         self._inputs = [(name, p.type.shape, p.type.dtype)
                         for name, p in zip(graph.input_names, graph.inputs)]
         self._wrappers = _output_wrapper(graph)
 
     def __call__(self, *args) -> tuple:
         try:
-            results = self.function(*args)
+            if self.result_buffers:
+                results = self.function(*args, *[b.take() for b in self.result_buffers])
+            else:
+                results = self.function(*args)
         except (TypeError, ValueError) as exc:
             results = self._call_converted(args, exc)
+        if self.bare:
+            results = (results,)
         return results if self._wrappers is None else self._wrappers(results)
 
     def _call_converted(self, args, error: Exception):
@@ -1884,16 +1964,17 @@ class CompiledProgram:
             converted.append(array)
         if all(c is a for c, a in zip(converted, args)):
             raise error  # the arguments were fine: the error came from the program itself
-        return self.function(*converted)
+        return self.function(*converted, *[b.take() for b in self.result_buffers])
 
     def __repr__(self) -> str:
         return f"<CompiledProgram {self.graph.name} at {self.path}>"
 
 
 def _output_wrapper(graph: Graph):
-    """What turns Numba's results into NumPy's: 0-d outputs come back as Python scalars
-    and become NumPy scalars of their dtype. None when there is nothing to do (the
-    common case stays one call: this is on every call's path)."""
+    """What turns Numba's results, as a tuple (a bare result wrapped in one first), into
+    NumPy's: 0-d outputs come back as Python scalars and become NumPy scalars of their
+    dtype. None when there is nothing to do (the common case stays one call: this is on
+    every call's path)."""
     types = [v.type.dtype.type if not v.type.shape else None for v in graph.outputs]
     if all(t is None for t in types):
         return None
@@ -1909,8 +1990,15 @@ def compile_graph(graph: Graph, cache_dir=None, options: CpuOptions | None = Non
     `cache.default_cache_dir()`) and imports it, which compiles it with Numba, or loads
     the machine code Numba's own cache kept from an earlier process. `options`: see
     `generate`."""
-    source = generate(graph, options)
+    options = _DEFAULT_OPTIONS if options is None else options
+    program = _Program(graph, options)
+    source = program.text()
     directory = cache.default_cache_dir() if cache_dir is None else Path(cache_dir)
     module = cache.load_module(source, directory)
     function = getattr(module, _Program.function_name_of(graph))
-    return CompiledProgram(graph, source, Path(module.__file__), function)
+    buffers = ()
+    if program.result_params:
+        runtime = _cpu_runtime()
+        buffers = tuple(runtime.ResultBuffers(v.type.shape, v.type.dtype, options.huge_pages)
+                        for v, _ in program.result_params)
+    return CompiledProgram(graph, source, Path(module.__file__), function, buffers)
