@@ -14,7 +14,8 @@ So `optimize=` takes
 
 The names. Graph passes are the keys of `passes.PASSES` (whatever is registered there):
 
-- `constant_folding`, `simplify`, `cse`, `licm`, `dce`: rewrite the graph (see each module).
+- `constant_folding`, `simplify`, `cse`, `licm`, `batch_products`, `dce`: rewrite the graph
+  (see each module).
 - `memory_planning`, `parallel_loops`: only annotate the graph, for people to read; the
   CPU generator makes these decisions itself on the final graph. Naming them therefore
   does both: runs the annotating pass *and* switches the feature below on.

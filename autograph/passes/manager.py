@@ -21,8 +21,8 @@ from typing import Iterable, Sequence
 from autograph.errors import AutographError
 from autograph.ir.graph import Graph
 from autograph.ir.verifier import VerificationError, verify as verify_graph
-from autograph.passes import (constant_folding, cse, dce, licm, memory_planning,
-                              parallel_loops, simplify)
+from autograph.passes import (batch_products, constant_folding, cse, dce, licm,
+                              memory_planning, parallel_loops, simplify)
 from autograph.passes.common import count_ops
 from autograph.passes.report import Changes, PassRecord, Report
 
@@ -46,7 +46,8 @@ def _checked(pass_):
     return pass_
 
 
-for _pass in (constant_folding, simplify, cse, licm, dce, memory_planning, parallel_loops):
+for _pass in (constant_folding, simplify, cse, licm, batch_products, dce, memory_planning,
+              parallel_loops):
     register(_pass)
 
 # The default order, and why:
@@ -56,6 +57,8 @@ for _pass in (constant_folding, simplify, cse, licm, dce, memory_planning, paral
 #   equal expressions look equal (x**2 and x*x) for
 # - cse, which merges them before
 # - licm, so that an expression duplicated inside a loop is hoisted once, not twice;
+# - batch_products, which turns row-by-row products of loop-invariant arrays into one
+#   product in front of the loop (after licm: the weights are then outside the loop);
 # - dce last: every pass above leaves operands and whole nodes dead, and dce removes
 #   them in one sweep.
 # The sequence repeats while it changes something (at most DEFAULT_ROUNDS times): a
@@ -63,7 +66,8 @@ for _pass in (constant_folding, simplify, cse, licm, dce, memory_planning, paral
 # Memory planning and parallel loops are registered but not in the default pipeline:
 # the CPU code generator computes both on the graph it is given (they only annotate,
 # for people to read), so name them in a pass list to see their marks.
-DEFAULT_PIPELINE: tuple[str, ...] = ("constant_folding", "simplify", "cse", "licm", "dce")
+DEFAULT_PIPELINE: tuple[str, ...] = ("constant_folding", "simplify", "cse", "licm",
+                                     "batch_products", "dce")
 DEFAULT_ROUNDS = 3
 
 
