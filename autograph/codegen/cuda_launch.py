@@ -30,6 +30,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import functools
+import threading
 
 _state = {"enabled": True}
 
@@ -166,7 +167,8 @@ class Launch:
     that importing a program needs no device).
     """
 
-    __slots__ = ("kernel", "config", "why", "_grid", "_block", "_packed", "_held", "_launch")
+    __slots__ = ("kernel", "config", "why", "_grid", "_block", "_packed", "_held", "_launch",
+                 "_lock")
 
     def __init__(self, kernel, config):
         self.kernel = kernel
@@ -176,10 +178,15 @@ class Launch:
         self._held: list = []
         self._launch = None  # cuLaunchKernel and the kernel handle, once known to work
         self.why = "not launched yet"  # why numba-cuda's path is taken, once it is for good
+        # One parameter block per site: threads sharing a program take turns writing it
+        # and launching (the driver copies the parameters when the launch is queued).
+        self._lock = threading.Lock()
 
     def __call__(self, *args) -> None:
-        if self._launch is not None and _state["enabled"] and self._direct(args):
-            return
+        if self._launch is not None and _state["enabled"]:
+            with self._lock:
+                if self._launch is not None and self._direct(args):
+                    return
         self._numba(args)
 
     def _configure(self) -> None:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import sys
+import threading
 
 import numpy as np
 
@@ -191,6 +192,7 @@ class Pool:
     def __init__(self):
         self._free: dict[tuple, list] = {}
         self._results: dict[tuple, list] = {}  # key -> [(array, counts when only kept)]
+        self._lock = threading.Lock()
 
     def take(self, shape: tuple[int, ...], dtype) -> object:
         key = (shape or (1,), np.dtype(dtype))
@@ -202,18 +204,19 @@ class Pool:
     def take_result(self, shape: tuple[int, ...], dtype) -> object:
         """A buffer for a result: a kept one the caller has let go of, or a new one."""
         key = (shape or (1,), np.dtype(dtype))
-        kept = self._results.setdefault(key, [])
-        for array, alone in kept:
-            if _holders(array) == alone:
-                return array
-        array = _cuda().device_array(key[0], key[1])
-        if len(kept) < self.KEEP_RESULTS:
-            # Counted as `take_result` checks it: held by its entry in `kept` and by one
-            # local name (a count taken inside an expression would see one more).
-            kept.append((array, None))
-            alone = _holders(array)
-            kept[-1] = (array, alone)
-        return array
+        with self._lock:  # two threads must not both find the same buffer free
+            kept = self._results.setdefault(key, [])
+            for array, alone in kept:
+                if _holders(array) == alone:
+                    return array
+            array = _cuda().device_array(key[0], key[1])
+            if len(kept) < self.KEEP_RESULTS:
+                # Counted as `take_result` checks it: held by its entry in `kept` and by
+                # one local name (a count taken inside an expression would see one more).
+                kept.append((array, None))
+                alone = _holders(array)
+                kept[-1] = (array, alone)
+            return array
 
     def give(self, *arrays) -> None:
         for array in arrays:
