@@ -19,7 +19,7 @@ import weakref
 from autograph import converters, operators
 from autograph.converters import base
 from autograph.errors import AutographError, ConversionError
-from autograph.operators import py_builtins
+from autograph.operators import creation, py_builtins
 from autograph.pyct import loader, origins, parsing, rendering, sources
 
 
@@ -137,8 +137,11 @@ def _should_convert(fn: types.FunctionType) -> bool:
 def converted_call(fn, args: tuple, kwargs: dict | None):
     """Calls `fn(*args, **kwargs)` from converted code, converting `fn` first if it is user code."""
     kwargs = kwargs or {}
-    if _hashable(fn) and fn in py_builtins.OVERLOADED:
-        return py_builtins.call_builtin(fn, args, kwargs)
+    if _hashable(fn):
+        if fn in py_builtins.OVERLOADED:
+            return py_builtins.call_builtin(fn, args, kwargs)
+        if fn in creation.FUNCTIONS:  # np.zeros(...) while tracing: a graph node
+            return creation.call_creation(fn, args, kwargs)
     inner = getattr(fn, "__ag_python_function__", None)  # an @autograph.convert function
     if inner is not None:
         fn = inner.__wrapped__  # the user's function; it is converted (and cached) as any other

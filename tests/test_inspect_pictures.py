@@ -171,7 +171,7 @@ def test_svg_has_the_nodes_and_clusters(mandelbrot):
     titles = {g.find("svg:title", ns).text for g in nodes}
     _, dot_nodes, _, _ = parse_dot(mandelbrot.graph.to_dot())
     assert titles == set(dot_nodes)
-    assert {"in0", "in1", "out0"} <= titles
+    assert {"in0", "out0"} <= titles
     # for, body, for, body, while, cond, body, cond, then, else
     assert len(clusters) == 10
     texts = {t.text for g in clusters for t in g.findall("svg:text", ns)}

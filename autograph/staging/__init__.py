@@ -7,7 +7,8 @@ package whenever they meet a tensor: a staged `if` (`cond`), `while` (`while_loo
 (`call_builtin`). `trace` records one call as a graph; the api compiles and caches it.
 
 Modules: context (the trace, regions, origins), tensor (Tensor and its operators),
-indexing, dispatch + numpy_api (the NumPy API), pytrees, state + branches + loops (the
+indexing, dispatch + numpy_api (the NumPy API), creation (np.zeros, np.arange, ... with
+plain arguments, staged while tracing), pytrees, state + branches + loops (the
 state of staged branches and loops), control_flow, iterables, builtins, lists, concrete
 (needing concrete values), undefined (possibly-undefined variables), tracing (one call),
 captures (where captured arrays are read at call time), guards (one signature's
@@ -26,6 +27,7 @@ from autograph.staging.concrete import NeedsStaticArgument
 from autograph.staging.context import current, set_origin_resolver
 from autograph.staging.control_flow import (assert_, cond, for_loop, if_exp, logical_and,
                                             logical_not, logical_or, while_loop)
+from autograph.staging.creation import FUNCTIONS as CREATION_FUNCTIONS, stage as stage_creation
 from autograph.staging.iterables import StagedIterable, stages_loop
 from autograph.staging.lists import is_staged_list, list_append, list_pop
 from autograph.staging.tensor import Tensor
@@ -43,8 +45,9 @@ def is_tracing() -> bool:
 
 
 __all__ = [
-    "NeedsStaticArgument", "StagingError", "Tensor", "Trace", "assert_", "call_builtin",
-    "cond", "current", "for_loop", "if_exp", "is_staged_list", "is_tensor", "is_tracing",
+    "CREATION_FUNCTIONS", "NeedsStaticArgument", "StagingError", "Tensor", "Trace", "assert_",
+    "call_builtin", "cond", "current", "for_loop", "if_exp", "is_staged_list", "is_tensor", "is_tracing",
     "list_append", "list_pop", "logical_and", "logical_not", "logical_or",
-    "set_origin_resolver", "signature_key", "stages_loop", "trace", "while_loop",
+    "set_origin_resolver", "signature_key", "stage_creation", "stages_loop", "trace",
+    "while_loop",
 ]

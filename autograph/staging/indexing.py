@@ -123,11 +123,14 @@ def _mask_of(key):
 
 
 def _assigned(value, dtype) -> Tensor:
-    """The value to store, converted to the array's dtype as NumPy's setitem does."""
+    """The value to store, converted to the array's dtype as NumPy's setitem does.
+
+    A scalar becomes a NumPy scalar (`[()]`), hence a graph constant: a 0-d array would be
+    a captured input, passed in on every call."""
     if isinstance(value, (bool, int, float, complex)) and not isinstance(value, np.generic):
-        return lift(np.asarray(value, dtype))
+        return lift(np.asarray(value, dtype)[()])
     if isinstance(value, np.generic):
-        return lift(np.asarray(value).astype(dtype))
+        return lift(np.asarray(value).astype(dtype)[()])
     return cast(value, dtype)
 
 
