@@ -11,8 +11,8 @@ it. `DataflowIndex(graph)` records, once per graph:
 - each node's position in its region.
 
 The one subtle fact is *when* a use reads. The CPU code generator fuses an elementwise
-node whose result has one consumer into that consumer's loop (numba_cpu's
-`_fused_values`), so the node's operands are read where the consumer runs, not where the
+node whose result has one consumer into that consumer's loop
+(`codegen.cpu_analysis.fused_values`), so the node's operands are read where the consumer runs, not where the
 node stands. `read_position(use, region)` therefore places a read by an elementwise node
 at the latest point its chain of elementwise/reduction consumers in the same region
 could reach: a superset of what the code generator fuses, so an analysis that asks
