@@ -65,11 +65,11 @@ def _convert_code(fn: types.FunctionType, renderer: str = "auto") -> ConvertedCo
         node, src = parsing.parse_function(fn)
         converted = converters.convert_node(node, src.filename)
         text = rendering.render(converted, renderer)
-        code, filename, header = loader.compile_function(
+        compiled = loader.compile_function(
             converted, text, fn, (base.RUNTIME,), f"{fn.__qualname__} from {src.filename}:{src.first_lineno}")
-        source_map = origins.build_source_map(converted, text, line_offset=header)
-        result = ConvertedCode(code, text, filename, source_map)
-        _source_maps[filename] = source_map
+        source_map = origins.map_lines(converted, compiled.parsed)  # lines of the registered file
+        result = ConvertedCode(compiled.code, text, compiled.filename, source_map)
+        _source_maps[compiled.filename] = source_map
         if renderer == "auto":
             _code_cache[fn.__code__] = result
         return result

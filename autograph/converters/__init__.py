@@ -32,7 +32,7 @@ from autograph.converters import (
     return_statements,
     unsupported,
 )
-from autograph.pyct import naming
+from autograph.pyct import naming, traversal
 from autograph.pyct.analysis import activity, definedness, liveness
 
 PIPELINE = (
@@ -52,7 +52,7 @@ NEEDS_ANALYSIS = {control_flow}
 
 
 def _analyze(root: ast.AST) -> None:
-    for node in ast.walk(root):
+    for node in traversal.walk(root):
         if isinstance(node, (ast.FunctionDef, ast.Lambda)):
             activity.analyze(node)
             liveness.analyze(node)

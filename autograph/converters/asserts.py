@@ -9,6 +9,8 @@ from autograph.converters import base
 
 
 class AssertTransformer(base.Converter):
+    STATEMENTS_ONLY = True  # it rewrites statements only: expressions are not walked
+
     def visit_Assert(self, node):
         self.generic_visit(node)
         args = [node.test] + ([base.thunk(node.msg)] if node.msg is not None else [])

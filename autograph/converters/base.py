@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 
-from autograph.pyct import naming, origins
+from autograph.pyct import naming, origins, parsing, traversal
 
 RUNTIME = "ag__"  # the name under which converted code sees autograph.operators
 
@@ -24,7 +24,7 @@ class Context:
     filename: str
 
 
-class Converter(ast.NodeTransformer):
+class Converter(traversal.NodeTransformer):
     """A NodeTransformer with the conversion context; statements may become lists."""
 
     def __init__(self, ctx: Context):
@@ -113,19 +113,37 @@ def located(new, original: ast.AST):
 
     Only nodes the converters created lack an origin; the walk stops at nodes that have
     one (user code, or code located before), so nested conversions stay linear.
+    Contexts and operators (`Load()`, `Add()`) are left bare, as the parser leaves them
+    (`parsing` gives them no origin): they have no location, nothing reads their origin,
+    and they were a third of the nodes this walk visited.
     """
     origin = origins.get_origin(original)
-    has_location = hasattr(original, "lineno")
+    # What ast.copy_location(node, original) would copy, worked out once for all nodes.
+    location = [
+        (attr, getattr(original, attr, None))
+        for attr in ("lineno", "col_offset", "end_lineno", "end_col_offset")
+        if attr in original._attributes
+        and (getattr(original, attr, None) is not None
+             or (attr.startswith("end_") and hasattr(original, attr)))
+    ] if hasattr(original, "lineno") else []
     stack = list(new) if isinstance(new, list) else [new]
     while stack:
         node = stack.pop()
-        if origins.get_origin(node) is not None:
+        if isinstance(node, parsing.SHARED_NODE_TYPES) or origins.get_origin(node) is not None:
             continue
         origins.set_origin(node, origin)
-        if has_location and "lineno" in node._attributes and not hasattr(node, "lineno"):
-            ast.copy_location(node, original)
-        stack.extend(ast.iter_child_nodes(node))
+        attributes = node._attributes
+        if location and "lineno" in attributes and not hasattr(node, "lineno"):
+            for attr, value in location:
+                if attr in attributes:
+                    setattr(node, attr, value)
+        if not isinstance(node, (ast.Name, ast.Constant)):  # (their only child is a context)
+            stack.extend(traversal.child_nodes(node))
     return new
+
+
+# What opens a new scope: walks of "this function's code" stop there.
+NESTED_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
 
 def walk_local(node: ast.AST):
@@ -134,8 +152,8 @@ def walk_local(node: ast.AST):
     while stack:
         current = stack.pop()
         yield current
-        for child in ast.iter_child_nodes(current):
-            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+        for child in traversal.child_nodes(current):
+            if isinstance(child, NESTED_SCOPES):
                 continue
             stack.append(child)
 
@@ -151,7 +169,7 @@ def walk_loop_body(stmts: list[ast.stmt]):
         if isinstance(current, (ast.While, ast.For, ast.AsyncFor)):
             stack.extend(current.orelse)
             continue
-        for child in ast.iter_child_nodes(current):
-            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+        for child in traversal.child_nodes(current):
+            if isinstance(child, NESTED_SCOPES):
                 continue
             stack.append(child)

@@ -20,6 +20,8 @@ from autograph.converters import base, guards, loop_tests
 
 
 class BreakTransformer(base.Converter):
+    STATEMENTS_ONLY = True  # it rewrites statements only: expressions are not walked
+
     def visit_While(self, node):
         return self._visit_loop(node)
 

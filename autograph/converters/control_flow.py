@@ -25,7 +25,7 @@ from __future__ import annotations
 import ast
 
 from autograph.converters import base, loop_tests
-from autograph.pyct import anno
+from autograph.pyct import anno, traversal
 from autograph.pyct.analysis import activity
 
 
@@ -91,6 +91,13 @@ class ControlFlowTransformer(base.Converter):
         node.decorator_list = [self.visit(d) for d in node.decorator_list]
         node.body = self._in_scope(scope, self.visit_block, node.body)
         return node
+
+    def visit(self, node):
+        if not self.scope.undefined and isinstance(node, ast.expr):
+            # Expressions change only where `visit_Name` wraps a name that may hold a
+            # placeholder; with none, walking them (most of the tree) would do nothing.
+            return node
+        return super().visit(node)
 
     def visit_Lambda(self, node):
         return node  # its parameters shadow ours; its body reads nothing that we placeholder
@@ -208,6 +215,8 @@ class ControlFlowTransformer(base.Converter):
 
     def _scope_declarations(self, body):
         """Body functions re-declare the user's `global`/`nonlocal` names they assign."""
+        if not (self.scope.globals or self.scope.nonlocals):
+            return []  # the usual case: skip collecting the activity of the whole body
         assigned = activity.block_scope(body).modified
         out = []
         if assigned & self.scope.globals:
@@ -225,13 +234,13 @@ def _block_live_in(stmts, owner) -> frozenset:
 
 
 def _target_names(target: ast.expr) -> set[str]:
-    return {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
+    return {n.id for n in traversal.walk(target) if isinstance(n, ast.Name)}
 
 
 def _in_source_order(node: ast.AST, wanted: set[str]) -> list[str]:
     """`wanted` ordered by where each name first appears in the source (line, column)."""
     first: dict[str, tuple[int, int]] = {}
-    for sub in ast.walk(node):
+    for sub in traversal.walk(node):
         if isinstance(sub, ast.Name) and sub.id in wanted:
             position = (getattr(sub, "lineno", 0), getattr(sub, "col_offset", 0))
             if sub.id not in first or position < first[sub.id]:

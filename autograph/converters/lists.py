@@ -35,6 +35,8 @@ def _local_names(fn: ast.FunctionDef | ast.Lambda) -> set[str]:
 
 
 class ListTransformer(base.Converter):
+    STATEMENTS_ONLY = True  # it rewrites statements only: expressions are not walked
+
     def __init__(self, ctx):
         super().__init__(ctx)
         self.locals: list[set[str]] = [set()]

@@ -24,6 +24,7 @@ from __future__ import annotations
 import ast
 
 from autograph.converters import base, guards, loop_tests
+from autograph.pyct import traversal
 
 
 def _needs_lowering(fn: ast.FunctionDef) -> bool:
@@ -33,7 +34,9 @@ def _needs_lowering(fn: ast.FunctionDef) -> bool:
     return not (len(returns) == 1 and fn.body[-1] is returns[0])
 
 
-class _ReturnReplacer(ast.NodeTransformer):
+class _ReturnReplacer(traversal.NodeTransformer):
+    STATEMENTS_ONLY = True  # it rewrites statements only: expressions are not walked
+
     def __init__(self, flag, retval):
         self.flag, self.retval = flag, retval
 
@@ -68,6 +71,8 @@ def _sets(stmts, flag):
 
 
 class ReturnTransformer(base.Converter):
+    STATEMENTS_ONLY = True  # it rewrites statements only: expressions are not walked
+
     def visit_FunctionDef(self, node):
         self.generic_visit(node)  # nested functions have their own returns
         if not _needs_lowering(node):

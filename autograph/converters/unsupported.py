@@ -10,7 +10,7 @@ import ast
 
 from autograph.converters import base
 from autograph.errors import ConversionError
-from autograph.pyct import origins
+from autograph.pyct import origins, traversal
 
 _LOOPS = (ast.While, ast.For)
 
@@ -19,7 +19,7 @@ def _fail(node: ast.AST, what: str):
     raise ConversionError(f"{what} cannot be converted", origins.get_origin(node))
 
 
-class UnsupportedChecker(ast.NodeVisitor):
+class UnsupportedChecker(traversal.NodeVisitor):
     def __init__(self):
         self.loop_depth = 0
 

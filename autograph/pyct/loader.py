@@ -16,6 +16,7 @@ import ast
 import itertools
 import linecache
 import types
+from typing import NamedTuple
 
 _counter = itertools.count()
 
@@ -27,19 +28,27 @@ def _register_source(text: str, label: str) -> str:
     return filename
 
 
+class CompiledFunction(NamedTuple):
+    code: types.CodeType  # the converted function's code
+    filename: str  # the name its text was registered under in linecache
+    header_lines: int  # lines the factory adds before the converted text
+    parsed: ast.AST  # the converted def (or lambda) as parsed from the registered text
+
+
 def compile_function(
     def_node: ast.FunctionDef | ast.Lambda,
     source_text: str,
     original: types.FunctionType,
     extra_names: tuple[str, ...],
     label: str,
-) -> tuple[types.CodeType, str, int]:
+) -> CompiledFunction:
     """Compiles `source_text` (the rendering of `def_node`) inside a factory whose parameters
     are `extra_names` (like `ag__`) and `original`'s free variables, so that every free name
     of the converted code becomes a closure cell.
 
-    Returns the inner code object, the file name its text was registered under, and the
-    number of lines the factory adds before the converted text (for source maps).
+    The factory's text is parsed once, and both compiled and returned (`parsed`, with the
+    line numbers of the registered file): source maps are built from that tree rather than
+    by parsing the text again (which took as long as compiling it).
     """
     outer_names = list(extra_names) + [n for n in original.__code__.co_freevars if n not in extra_names]
     factory_name = "ag__factory"
@@ -58,13 +67,17 @@ def compile_function(
         header_lines = 1
     factory_text = f"def {factory_name}({', '.join(outer_names)}):\n{inner}"
     filename = _register_source(factory_text, label)
+    tree = ast.parse(factory_text, filename)
+    factory_body = tree.body[0].body
+    # A def is the factory's first statement; a lambda is what it returns.
+    parsed = factory_body[0].value if isinstance(def_node, ast.Lambda) else factory_body[0]
     namespace: dict[str, object] = {}
-    exec(compile(factory_text, filename, "exec"), original.__globals__, namespace)
+    exec(compile(tree, filename, "exec"), original.__globals__, namespace)
     made = namespace[factory_name](*([None] * len(outer_names)))
     code = made.__code__
     if not isinstance(def_node, ast.Lambda):
         code = code.replace(co_name=def_node.name)
-    return code, filename, header_lines
+    return CompiledFunction(code, filename, header_lines, parsed)
 
 
 def bind_function(code: types.CodeType, original: types.FunctionType, extra_freevars: dict[str, object]):

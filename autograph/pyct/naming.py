@@ -11,6 +11,8 @@ from __future__ import annotations
 import ast
 import keyword
 
+from autograph.pyct import traversal
+
 
 def names_in(node: ast.AST) -> set[str]:
     """Every identifier that can name a variable in `node`'s tree.
@@ -20,7 +22,7 @@ def names_in(node: ast.AST) -> set[str]:
     capture names.
     """
     found: set[str] = set()
-    for sub in ast.walk(node):
+    for sub in traversal.walk(node):
         if isinstance(sub, ast.Name):
             found.add(sub.id)
         elif isinstance(sub, ast.arg):

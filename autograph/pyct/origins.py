@@ -10,6 +10,8 @@ from __future__ import annotations
 import ast
 import dataclasses
 
+from autograph.pyct import traversal
+
 ORIGIN_ATTR = "ag_origin"
 
 
@@ -39,7 +41,7 @@ def copy_origin(target: ast.AST, source: ast.AST) -> ast.AST:
     origin = get_origin(source)
     if origin is None:
         return target
-    for node in ast.walk(target):
+    for node in traversal.walk(target):
         if get_origin(node) is None:
             set_origin(node, origin)
     return target
@@ -57,8 +59,14 @@ def build_source_map(converted: ast.AST, rendered_text: str, line_offset: int = 
     body = reparsed.body[0] if reparsed.body else reparsed
     if isinstance(body, ast.Expr):
         body = body.value
+    return map_lines(converted, body, line_offset)
+
+
+def map_lines(converted: ast.AST, parsed: ast.AST, line_offset: int = 0) -> dict[int, Origin]:
+    """`build_source_map` from the rendered text already parsed: `parsed` is the node of the
+    converted def (or lambda) in it, whose line numbers plus `line_offset` are the keys."""
     mapping: dict[int, Origin] = {}
-    for generated, original in zip(ast.walk(body), ast.walk(converted)):
+    for generated, original in zip(traversal.walk(parsed), traversal.walk(converted)):
         if type(generated) is not type(original):
             break
         origin = get_origin(original)

@@ -12,13 +12,13 @@ import ast
 import linecache
 
 from autograph.errors import ConversionError
-from autograph.pyct import origins, sources
+from autograph.pyct import origins, sources, traversal
 
 _LAMBDA_NAME = "<lambda>"
 
 # Nodes CPython's parser shares between all trees (one `Load()` for every load, one
 # `Add()` for every addition): an origin or annotation set on one would show everywhere.
-_SHARED_NODE_TYPES = (ast.expr_context, ast.boolop, ast.operator, ast.unaryop, ast.cmpop)
+SHARED_NODE_TYPES = (ast.expr_context, ast.boolop, ast.operator, ast.unaryop, ast.cmpop)
 
 
 def parse_function(fn) -> tuple[ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda, sources.FunctionSource]:
@@ -121,7 +121,7 @@ def _syntax_error_origin(exc: Exception, filename: str, function_name: str) -> o
 def _restore_locations(tree: ast.AST, src: sources.FunctionSource) -> None:
     """Moves locations from the dedented snippet back to the file's lines and columns."""
     line_delta = src.first_lineno - 1
-    for node in ast.walk(tree):
+    for node in traversal.walk(tree):
         if getattr(node, "lineno", None) is None:
             continue
         start_index = node.lineno - 1
@@ -139,7 +139,7 @@ def _set_origins(root, filename, lines, name_for, default_name: str = "") -> Non
     stack: list[tuple[ast.AST, origins.Origin | None, str]] = [(root, None, default_name)]
     while stack:
         node, parent_origin, enclosing = stack.pop()
-        if isinstance(node, _SHARED_NODE_TYPES):
+        if isinstance(node, SHARED_NODE_TYPES):
             continue
         name = name_for(node, enclosing)
         lineno = getattr(node, "lineno", None)
@@ -163,6 +163,6 @@ def _set_origins(root, filename, lines, name_for, default_name: str = "") -> Non
         else:
             origin = None
         origins.set_origin(node, origin)
-        for child in ast.iter_child_nodes(node):
+        for child in traversal.child_nodes(node):
             stack.append((child, origin, name))
 

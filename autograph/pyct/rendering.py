@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 
 from autograph.errors import AutographError, ConversionError
+from autograph.pyct import traversal
 
 try:  # astor is a declared dependency, but must not be needed where it cannot import
     import astor as _astor_module
@@ -29,19 +30,20 @@ RENDERERS = ("auto", "astor", "unparse")
 _ASTOR_UNSUPPORTED = frozenset(
     {"Match", "TryStar", "TypeAlias", "TypeVar", "ParamSpec", "TypeVarTuple"}
 )
+_ASTOR_UNSUPPORTED_TYPES = frozenset(getattr(ast, n) for n in _ASTOR_UNSUPPORTED if hasattr(ast, n))
+# Where Python 3.12+ puts `type_params` (generic defs and classes, which astor cannot render).
+_MAY_HAVE_TYPE_PARAMS = frozenset(
+    t for t in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef) if "type_params" in t._fields
+)
 
 
 def render(node: ast.AST | list[ast.stmt], renderer: str = "auto") -> str:
     """Returns the source text of `node` (a list of statements is a module body)."""
     if renderer not in RENDERERS:
         raise AutographError(f"unknown renderer {renderer!r}; expected one of {RENDERERS}")
-    if isinstance(node, list):
-        tree = ast.Module(body=[_copy(n) for n in node], type_ignores=[])
-    else:
-        tree = _copy(node)
-    ast.fix_missing_locations(tree)
+    tree = ast.Module(body=list(node), type_ignores=[]) if isinstance(node, list) else node
     if renderer == "unparse":
-        return _finish(tree, ast.unparse(tree))
+        return _finish(tree, _unparse(tree))
     if renderer == "astor":
         if ASTOR is None:
             raise ConversionError("the 'astor' renderer was asked for, but astor cannot be imported")
@@ -54,7 +56,18 @@ def render(node: ast.AST | list[ast.stmt], renderer: str = "auto") -> str:
             return _finish(tree, _astor_source(tree))
         except Exception:  # noqa: BLE001 - fall back on ast.unparse below
             pass
-    return _finish(tree, ast.unparse(tree))
+    return _finish(tree, _unparse(tree))
+
+
+def _unparse(tree: ast.AST) -> str:
+    # ast.unparse reads the `lineno` of statements: a tree with nodes built without
+    # locations is rendered from a located copy, leaving the caller's tree alone. (astor
+    # reads no locations. Converted trees are located throughout; copying every tree
+    # before rendering it was a tenth of the time a conversion took.)
+    if any(_lacks_location(n) for n in traversal.walk(tree)):
+        tree = _copy(tree)
+        ast.fix_missing_locations(tree)
+    return ast.unparse(tree)
 
 
 def _astor_source(tree: ast.AST) -> str:
@@ -65,12 +78,19 @@ def _astor_source(tree: ast.AST) -> str:
 
 def astor_can_render(tree: ast.AST) -> bool:
     """False if `tree` holds syntax that astor renders wrongly or not at all."""
-    for node in ast.walk(tree):
-        if type(node).__name__ in _ASTOR_UNSUPPORTED:
+    # All of it is statements (`match`, `try*`, `type X = ...`) or sits in the
+    # `type_params` of a def or class statement: statements are all there is to check.
+    for node in traversal.statements(tree):
+        node_type = type(node)
+        if node_type in _ASTOR_UNSUPPORTED_TYPES:
             return False
-        if getattr(node, "type_params", None):
+        if node_type in _MAY_HAVE_TYPE_PARAMS and getattr(node, "type_params", None):
             return False
     return True
+
+
+def _lacks_location(node: ast.AST) -> bool:
+    return "lineno" in node._attributes and not hasattr(node, "lineno")
 
 
 def _copy(node):

@@ -22,7 +22,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 
-from autograph.pyct import anno
+from autograph.pyct import anno, traversal
 
 
 @dataclasses.dataclass
@@ -64,32 +64,66 @@ def analyze(fn_node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> Non
     if isinstance(fn_node, ast.Lambda):
         anno.setanno(fn_node, anno.BODY_SCOPE, expr_scope(fn_node.body))
         return
-    anno.setanno(fn_node, anno.BODY_SCOPE, block_scope(fn_node.body))
-    _annotate_block(fn_node.body)
+    anno.setanno(fn_node, anno.BODY_SCOPE, _annotate_block(fn_node.body))
 
 
-def _annotate_block(stmts: list[ast.stmt]) -> None:
+# Activity composes: the scope of a block is the union of its statements' scopes, and
+# that of an `if`/`while`/`for` the union of its parts' (a `_Collector` only ever adds
+# to sets). So `if`/`while`/`for`, the bulk of what converters ask about, are annotated
+# bottom-up, each node collected once; other statements are collected whole, as before.
+# (Collecting every statement whole walked each node once per level of nesting.)
+
+
+def _annotate_block(stmts: list[ast.stmt]) -> Scope:
+    """Annotates `stmts` and what they hold; returns the activity of the block."""
+    block = Scope()
     for stmt in stmts:
-        anno.setanno(stmt, anno.SCOPE, block_scope([stmt]))
-        if isinstance(stmt, (ast.If, ast.While)):
-            anno.setanno(stmt, anno.COND_SCOPE, expr_scope(stmt.test))
-            anno.setanno(stmt, anno.BODY_SCOPE, block_scope(stmt.body))
-            anno.setanno(stmt, anno.ORELSE_SCOPE, block_scope(stmt.orelse))
-        elif isinstance(stmt, (ast.For, ast.AsyncFor)):
-            anno.setanno(stmt, anno.ITERATE_SCOPE, expr_scope(stmt.iter))
-            body = _Collector()
-            body.visit(stmt.target)
-            for inner in stmt.body:
-                body.visit(inner)
-            anno.setanno(stmt, anno.BODY_SCOPE, body.scope())
-            anno.setanno(stmt, anno.ORELSE_SCOPE, block_scope(stmt.orelse))
-        elif isinstance(stmt, (ast.With, ast.AsyncWith)):
+        _add_to(block, _annotate_statement(stmt))
+    return block
+
+
+def _annotate_statement(stmt: ast.stmt) -> Scope:
+    if isinstance(stmt, (ast.If, ast.While)):
+        cond = expr_scope(stmt.test)
+        body = _annotate_block(stmt.body)
+        orelse = _annotate_block(stmt.orelse)
+        anno.setanno(stmt, anno.COND_SCOPE, cond)
+        anno.setanno(stmt, anno.BODY_SCOPE, body)
+        anno.setanno(stmt, anno.ORELSE_SCOPE, orelse)
+        whole = _union(cond, body, orelse)
+    elif isinstance(stmt, (ast.For, ast.AsyncFor)):
+        iterate = expr_scope(stmt.iter)
+        body = _union(expr_scope(stmt.target), _annotate_block(stmt.body))
+        orelse = _annotate_block(stmt.orelse)
+        anno.setanno(stmt, anno.ITERATE_SCOPE, iterate)
+        anno.setanno(stmt, anno.BODY_SCOPE, body)
+        anno.setanno(stmt, anno.ORELSE_SCOPE, orelse)
+        whole = _union(iterate, body, orelse)
+    else:
+        whole = block_scope([stmt])
+        if isinstance(stmt, (ast.With, ast.AsyncWith)):
             anno.setanno(stmt, anno.BODY_SCOPE, block_scope(stmt.body))
         elif isinstance(stmt, _TRY_TYPES):
             anno.setanno(stmt, anno.BODY_SCOPE, block_scope(stmt.body))
             anno.setanno(stmt, anno.ORELSE_SCOPE, block_scope(stmt.orelse))
         for block in _child_blocks(stmt):
             _annotate_block(block)
+    anno.setanno(stmt, anno.SCOPE, whole)
+    return whole
+
+
+def _add_to(total: Scope, part: Scope) -> None:
+    total.read |= part.read
+    total.modified |= part.modified
+    total.nonlocals |= part.nonlocals
+
+
+def _union(*parts: Scope) -> Scope:
+    """A new Scope: annotations never share sets, so a caller may change one safely."""
+    total = Scope()
+    for part in parts:
+        _add_to(total, part)
+    return total
 
 
 _TRY_TYPES = tuple(t for t in (ast.Try, getattr(ast, "TryStar", None)) if t is not None)
@@ -141,7 +175,7 @@ def arg_names(args: ast.arguments) -> set[str]:
     return names
 
 
-class _Collector(ast.NodeVisitor):
+class _Collector(traversal.NodeVisitor):
     """Gathers the activity of the code it visits, at one scope level.
 
     read: names loaded here, plus free reads of nested scopes (`nested_read`, kept apart
@@ -387,7 +421,7 @@ def _walrus(node: ast.expr) -> set[str]:
     if isinstance(node, ast.Lambda):
         return set()
     names: set[str] = set()
-    for child in ast.iter_child_nodes(node):
+    for child in traversal.child_nodes(node):
         if isinstance(child, ast.expr):
             names |= _walrus(child)
         elif isinstance(child, ast.keyword):

@@ -34,12 +34,20 @@ EMPTY: frozenset[str] = frozenset()
 
 @dataclasses.dataclass(frozen=True)
 class _Exits:
-    """What is live where each kind of jump lands (None: no enclosing loop)."""
+    """What is live where each kind of jump lands (None: no enclosing loop).
+
+    `reads` and `kills` are shared by all the exits of one analysis: what each node
+    reads and what each statement surely binds, computed once. Loops are iterated to a
+    fixed point (usually two rounds), so without them a statement nested in loops was
+    examined again in every round of every enclosing loop.
+    """
 
     break_: frozenset | None = None
     continue_: frozenset | None = None
     return_: frozenset = EMPTY
     raise_: frozenset = EMPTY
+    reads: dict = dataclasses.field(default_factory=dict, compare=False, repr=False)
+    kills: dict = dataclasses.field(default_factory=dict, compare=False, repr=False)
 
 
 def analyze(fn_node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> None:
@@ -88,17 +96,29 @@ def _jump_target(stmt: ast.stmt, live_out: frozenset, exits: _Exits) -> frozense
     return live_out
 
 
-def _reads(node: ast.AST | None) -> frozenset:
+def _reads(node: ast.AST | None, exits: _Exits) -> frozenset:
     if node is None:
         return EMPTY
-    if isinstance(node, ast.expr):
-        return frozenset(activity.expr_scope(node).read)
-    return frozenset(activity.block_scope([node]).read)
+    found = exits.reads.get(id(node))  # the tree does not change during one analysis
+    if found is None:
+        if isinstance(node, ast.expr):
+            found = frozenset(activity.expr_scope(node).read)
+        else:
+            found = frozenset(activity.block_scope([node]).read)
+        exits.reads[id(node)] = found
+    return found
+
+
+def _kills(stmt: ast.stmt, exits: _Exits) -> frozenset:
+    """`activity.definitely_bound(stmt)`, once per analysis."""
+    found = exits.kills.get(id(stmt))
+    if found is None:
+        found = exits.kills[id(stmt)] = frozenset(activity.definitely_bound(stmt))
+    return found
 
 
 def _simple(stmt: ast.stmt, live_out: frozenset, exits: _Exits) -> frozenset:
-    kills = activity.definitely_bound(stmt)
-    return _reads(stmt) | (live_out - kills)
+    return _reads(stmt, exits) | (live_out - _kills(stmt, exits))
 
 
 def _delete(stmt: ast.Delete, live_out: frozenset, exits: _Exits) -> frozenset:
@@ -106,18 +126,18 @@ def _delete(stmt: ast.Delete, live_out: frozenset, exits: _Exits) -> frozenset:
     deleted = set()
     for target in stmt.targets:
         deleted |= activity.target_names(target)
-    return _reads(stmt) | frozenset(deleted) | (live_out - deleted)
+    return _reads(stmt, exits) | frozenset(deleted) | (live_out - deleted)
 
 
 def _if(stmt: ast.If, live_out: frozenset, exits: _Exits) -> frozenset:
     body_in = _block(stmt.body, live_out, exits)
     orelse_in = _block(stmt.orelse, live_out, exits)
-    return _reads(stmt.test) | ((body_in | orelse_in) - activity.definitely_bound(stmt))
+    return _reads(stmt.test, exits) | ((body_in | orelse_in) - _kills(stmt, exits))
 
 
 def _while(stmt: ast.While, live_out: frozenset, exits: _Exits) -> frozenset:
-    test_reads = _reads(stmt.test)
-    test_binds = activity.definitely_bound(stmt)
+    test_reads = _reads(stmt.test, exits)
+    test_binds = _kills(stmt, exits)
     orelse_in = _block(stmt.orelse, live_out, exits)
     head = EMPTY
     while True:
@@ -131,7 +151,7 @@ def _while(stmt: ast.While, live_out: frozenset, exits: _Exits) -> frozenset:
 
 def _for(stmt: ast.For, live_out: frozenset, exits: _Exits) -> frozenset:
     target_kills = activity.target_names(stmt.target)
-    target_reads = _reads_of_target(stmt.target)
+    target_reads = _reads(stmt.target, exits)  # the base and index of `a[i]`, `a.x`
     orelse_in = _block(stmt.orelse, live_out, exits)
     head = EMPTY
     while True:
@@ -141,22 +161,17 @@ def _for(stmt: ast.For, live_out: frozenset, exits: _Exits) -> frozenset:
         if new_head == head:
             break
         head = new_head
-    return _reads(stmt.iter) | (head - activity.definitely_bound(stmt))
-
-
-def _reads_of_target(target: ast.expr) -> frozenset:
-    """What assigning to `target` reads: the base and index of `a[i]`, `a.x`."""
-    return frozenset(activity.expr_scope(target).read)
+    return _reads(stmt.iter, exits) | (head - _kills(stmt, exits))
 
 
 def _with(stmt: ast.With, live_out: frozenset, exits: _Exits) -> frozenset:
     body_in = _block(stmt.body, live_out, exits)
     reads = EMPTY
     for item in stmt.items:
-        reads |= _reads(item.context_expr)
+        reads |= _reads(item.context_expr, exits)
         if item.optional_vars is not None:
-            reads |= _reads_of_target(item.optional_vars)
-    return reads | (body_in - activity.definitely_bound(stmt))
+            reads |= _reads(item.optional_vars, exits)  # what assigning to it reads
+    return reads | (body_in - _kills(stmt, exits))
 
 
 def _break(stmt: ast.Break, live_out: frozenset, exits: _Exits) -> frozenset:
@@ -168,11 +183,11 @@ def _continue(stmt: ast.Continue, live_out: frozenset, exits: _Exits) -> frozens
 
 
 def _return(stmt: ast.Return, live_out: frozenset, exits: _Exits) -> frozenset:
-    return _reads(stmt.value) | exits.return_
+    return _reads(stmt.value, exits) | exits.return_
 
 
 def _raise(stmt: ast.Raise, live_out: frozenset, exits: _Exits) -> frozenset:
-    return _reads(stmt.exc) | _reads(stmt.cause) | exits.raise_
+    return _reads(stmt.exc, exits) | _reads(stmt.cause, exits) | exits.raise_
 
 
 def _try(stmt: ast.Try, live_out: frozenset, exits: _Exits) -> frozenset:
@@ -188,13 +203,15 @@ def _try(stmt: ast.Try, live_out: frozenset, exits: _Exits) -> frozenset:
             continue_=None if exits.continue_ is None else finally_in,
             return_=finally_in,
             raise_=finally_in,
+            reads=exits.reads,
+            kills=exits.kills,
         )
     else:
         after, inner = live_out, exits
     handlers_in = EMPTY
     for handler in stmt.handlers:
         handler_in = _block(handler.body, after, inner) - {handler.name}
-        handler_in |= _reads(handler.type)
+        handler_in |= _reads(handler.type, exits)
         anno.setanno(handler, anno.LIVE_OUT, after)
         anno.setanno(handler, anno.LIVE_IN, handler_in)
         handlers_in |= handler_in
@@ -209,8 +226,8 @@ def _match(stmt, live_out: frozenset, exits: _Exits) -> frozenset:
     for case in stmt.cases:
         pattern = activity.expr_scope(case.pattern)
         body_in = _block(case.body, live_out, exits)
-        live |= frozenset(pattern.read) | ((_reads(case.guard) | body_in) - pattern.modified)
-    return _reads(stmt.subject) | live
+        live |= frozenset(pattern.read) | ((_reads(case.guard, exits) | body_in) - pattern.modified)
+    return _reads(stmt.subject, exits) | live
 
 
 _HANDLERS = {
