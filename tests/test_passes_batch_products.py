@@ -109,3 +109,17 @@ def test_the_rnn_batches_its_input_product(backend, batch):
     loop = [n for n in graph.body.nodes if n.op is Op.FOR][0]
     assert [n.op for n in loop.regions[0].nodes].count(Op.MATMUL) == 1  # h @ wh only
     assert any(n.op is Op.MATMUL for n in graph.body.nodes)              # xs @ wx, once
+
+
+def test_a_row_of_a_c_array_is_indexed_as_one_so_it_stays_c_contiguous():
+    """`d[t]`, not `d[t, :, :]`: Numba types the first C-contiguous and the second 'A'
+    (no vectorised loop over it, and a copy before BLAS)."""
+    rng = np.random.default_rng(0)
+    args = [rng.standard_normal(s).astype(np.float32) for s in
+            [(7, 3, 4), (3, 5), (4, 5), (5, 5), (5,)]]
+    names = ["constant_folding", "simplify", "cse", "licm", "dce", "fusion",
+             "memory_planning"]  # without batch_products: xs[t] @ wx stays in the loop
+    source = autograph.convert(rnn, optimize=names).lower(*args).source
+    assert "d = xs[t0]" in source and "xs[t0, :" not in source  # (t0: the checked index)
+    assert "np.dot(d, wx)" in source  # no np.ascontiguousarray copy of the row
+    check(rnn, *args, backend="cpu")

@@ -161,7 +161,15 @@ def emit_index(p: ProgramWriter, node: Node) -> None:
         if all(part == ":" for part in parts):
             alias(p, out, x)
             return
+        # `d[i]`, not `d[i, :, :]`: the same view, but Numba types the first C-contiguous
+        # (layout 'C') and the second 'A', and a loop over an 'A' array does not vectorise
+        # (W4's RNN lost 2 ms of 5 to that) and BLAS gets a copy of it.
+        while parts[-1] == ":":
+            parts.pop()
+        leading = all(e[0] in ("int", "dyn") for e in entries[:len(parts)])
         p.em.line(f"{name} = {p.ref(x)}[{', '.join(parts)}]", node_comment(node))
+        if leading and x in p.contiguous and ot.shape:
+            p.contiguous.add(out)
         if x in p.readonly:
             p.readonly.add(out)
         return
