@@ -196,11 +196,9 @@ def test_an_int_beyond_int64_is_left_to_the_general_path(binds):
     f = autograph.convert(doubled, backend="python")
     assert f(21) == 42 and f(22) == 44
     assert len(binds) == 1
-    try:
-        f(2 ** 63)  # whatever the general path does with it (no int64 holds it)
-    except (OverflowError, autograph.AutographError):
-        pass
-    assert len(binds) == 2  # the guard did not take it
+    with pytest.raises(autograph.AutographError, match="does not fit in int64"):
+        f(2 ** 63)  # the guard does not take it; the general path refuses it up front
+    assert len(binds) == 1  # nothing ran
 
 
 def outputs(x, n):
@@ -406,3 +404,19 @@ def test_sixteen_threads_racing_on_a_new_signature_trace_it_once(backend):
         x = new if i % 2 else old
         for out in outs:
             np.testing.assert_allclose(out, np.tanh(x) * 0.5 + 1, rtol=1e-12)
+
+
+def double_plus_one(n):
+    return n * 2 + 1
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_python_int_beyond_int64_is_a_clear_error_not_an_overflow(backend):
+    from autograph.errors import StagingError
+
+    f = autograph.convert(double_plus_one, backend=backend)
+    assert f(5) == 11 and f(5) == 11  # the second call is served by the strict guard
+    with pytest.raises(StagingError, match="does not fit in int64"):
+        f(2 ** 63 + 5)
+    assert f(-(2 ** 63)) == double_plus_one(np.int64(-(2 ** 63)))  # the edge still fits
+    assert f(7) == 15

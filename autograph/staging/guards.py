@@ -78,9 +78,10 @@ def weak_scalar(i: int, value) -> Argument:
     """A Python int / float / complex, traced as a weak 0-d value: checked by type (and
     an int by range: a program given a bigger one would be compiled again for uint64)."""
     check = f"a{i}.__class__ is _t{i}"
+    strict_check = check  # Numba's dispatcher refuses a bigger int (OverflowError)
     if type(value) is int:
         check += f" and {_INT64_MIN} <= a{i} <= {_INT64_MAX}"
-    return Argument(check, {f"_t{i}": type(value)}, f"a{i}")
+    return Argument(check, {f"_t{i}": type(value)}, f"a{i}", strict_check=strict_check)
 
 
 def static(i: int, value) -> Argument:
@@ -108,7 +109,8 @@ def build(name: str, arguments: Sequence[Argument], extra_inputs: Sequence,
     (`finisher(r)`). `defaults` are the values of the parameters after the positional
     arguments (a captured array may be an attribute of one of them). `strict`: `run`
     takes only the exact argument types it was compiled for (a Numba dispatcher with
-    one signature) and raises TypeError or ValueError for others — a non-contiguous or
+    one signature) and raises TypeError, ValueError or OverflowError (an int beyond
+    int64) for others — a non-contiguous or
     read-only array, which the guard does not check — and such a call is handed over.
     `bare`: `run` returns its one output itself, not a 1-tuple. `buffers`: objects whose
     `take()` gives `run` its trailing arguments (recycled result buffers, see
@@ -203,7 +205,7 @@ def _body(checks, reads, same, result, miss, strict, fall=None) -> list[str]:
         pad += "    "
     if strict:
         lines += [f"{pad}try:", f"{pad}    return {result}",
-                  f"{pad}except (TypeError, ValueError):", f"{pad}    {miss}"]
+                  f"{pad}except (TypeError, ValueError, OverflowError):", f"{pad}    {miss}"]
     else:
         lines.append(f"{pad}return {result}")
     return lines

@@ -68,6 +68,13 @@ def _leaf_key(value, kind: str):
     if kind == ARRAY:
         return (value.shape, value.dtype)
     if kind == WEAK:
+        if type(value) is int and not -2 ** 63 <= value < 2 ** 63:
+            # Traced as a weak int64 (NEP 50): NumPy itself refuses such an int next to
+            # an int64 ("Python integer out of bounds"); say so rather than overflow later.
+            raise StagingError(f"the Python int {value} does not fit in int64, the type a "
+                               f"Python int argument is traced as; pass it as a NumPy "
+                               f"scalar of a wider type (np.uint64, np.float64) or mark "
+                               f"the argument static")
         return type(value)
     return static_key(value)
 
