@@ -97,14 +97,7 @@ def _compile(graph: ir.Graph, backend: str, optimization: Optimization | None = 
 
 def _optimize(graph: ir.Graph) -> ir.Graph:
     """The default pass pipeline (autograph.passes) on a copy of the traced graph."""
-    return _optimize_with_report(graph)[0]
-
-
-def _optimize_with_report(graph: ir.Graph):
-    """`_optimize`, also returning the passes' Report (kept for `explain()`)."""
-    from autograph import passes
-
-    return passes.run_passes(graph)
+    return Optimization.of(True).run(graph)[0]
 
 
 # ---- specialisations ------------------------------------------------------------------------
