@@ -52,7 +52,11 @@ when they start worker processes):
 Apply it with `dask.config.set(autograph.dask.WORKER_CONFIG)` before the first
 `LocalCluster` of the process (a nanny copies its variables into the environment of the
 process it runs in, and an environment variable wins over Dask's configuration), or put
-it in the Dask configuration of a real cluster's workers.
+it in the Dask configuration of a real cluster's workers. After starting a `LocalCluster`
+so configured, restore this process's environment (save `dict(os.environ)` before, put it
+back after): Numba re-reads `NUMBA_NUM_THREADS` at every compilation and raises if it
+changed after its threads started, so the next program compiled in the client process
+would fail.
 
 This module needs `dask[array]` (the `dask` extra) and is never imported by
 `import autograph`.

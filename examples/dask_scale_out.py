@@ -67,9 +67,12 @@ def connect(scheduler: str | None):
 
     if scheduler:
         return Client(scheduler), None
+    environ = dict(os.environ)  # the nannies write the workers' variables into ours
     dask.config.set(autograph.dask.WORKER_CONFIG)  # 1 Numba thread per worker: docs/dask.md
     cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                            host="127.0.0.1", dashboard_address=None)
+    os.environ.clear()
+    os.environ.update(environ)  # this process keeps its own NUMBA_NUM_THREADS
     return Client(cluster), cluster
 
 

@@ -33,6 +33,12 @@ def client():
             cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1,
                                                processes=True, host="127.0.0.1",
                                                dashboard_address=None)
+        # At once, not at teardown: with NUMBA_NUM_THREADS=1 left in this process's
+        # environment, the next Numba compilation here (a client-side call) raises
+        # "Cannot set NUMBA_NUM_THREADS to a different value once the threads have been
+        # launched" when an earlier test ran a prange program on 2 threads.
+        os.environ.clear()
+        os.environ.update(environ)
         with distributed.Client(cluster) as c:
             yield c
         cluster.close()
