@@ -101,6 +101,23 @@ def test_licm_hoists_out_of_the_loop():
     assert ops(hoisted).count(Op.EXP) == 1
 
 
+def row_products(xs, w):
+    h = np.zeros(w.shape[1], np.float32)
+    for t in range(xs.shape[0]):
+        h = h + xs[t] @ w
+    return h
+
+
+def test_batch_products_makes_one_product_in_front_of_the_loop():
+    xs = np.arange(12, dtype=np.float32).reshape(4, 3)  # small integers: exact sums
+    w = np.arange(6, dtype=np.float32).reshape(3, 2)
+    plain = lowered(row_products, (xs, w), False).graph
+    batched = lowered(row_products, (xs, w), ["batch_products"]).graph
+    assert Op.MATMUL not in ops(plain, top_level_only=True) and Op.MATMUL in ops(plain)
+    assert Op.MATMUL in ops(batched, top_level_only=True)
+    assert ops(batched).count(Op.MATMUL) == 1  # none left in the loop
+
+
 def test_dce_removes_the_dead_value():
     plain = lowered(dead_value, (X,), False).graph
     cleaned = lowered(dead_value, (X,), ["dce"]).graph
