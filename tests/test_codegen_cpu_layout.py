@@ -11,7 +11,6 @@ imports staging, the API or pyct) and writing program text without importing Num
 
 from __future__ import annotations
 
-import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -20,6 +19,7 @@ import numpy as np
 import pytest
 
 from autograph.codegen import numba_cpu
+from layout_support import assert_imports_point_one_way, imported_modules
 
 CODEGEN = Path(numba_cpu.__file__).parent
 
@@ -37,19 +37,6 @@ PUBLIC = ["EMITTERS", "HELPERS", "Builder", "CodegenError", "CompiledProgram", "
           "generate", "literal", "loop_dtypes", "numba_type", "shape_text", "strip", "wrap"]
 
 
-def _imported_modules(path: Path) -> set[str]:
-    """Every module a file imports at its top level (not inside functions)."""
-    found = set()
-    for node in ast.parse(path.read_text()).body:
-        if isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            found.add(node.module)
-            if node.module == "autograph.codegen":  # `from autograph.codegen import cache`
-                found.update(f"autograph.codegen.{alias.name}" for alias in node.names)
-    return found
-
-
 def test_every_backend_module_is_listed():
     on_disk = {p.stem for p in CODEGEN.glob("cpu_*.py")} - SHARED
     assert on_disk == set(ORDER)
@@ -57,15 +44,7 @@ def test_every_backend_module_is_listed():
 
 @pytest.mark.parametrize("name", ORDER)
 def test_backend_module_imports_point_one_way(name):
-    path = CODEGEN / f"{name}.py"
-    tree = ast.parse(path.read_text())
-    assert ast.get_docstring(tree), f"{name} needs a docstring saying why it exists"
-    earlier = set(ORDER[:ORDER.index(name)]) | SHARED
-    for module in _imported_modules(path):
-        assert not module.startswith(FORBIDDEN), f"{name} imports {module}"
-        if module.startswith("autograph.codegen."):
-            short = module.rsplit(".", 1)[1]
-            assert short in earlier, f"{name} imports {short}, which comes after it"
+    assert_imports_point_one_way(CODEGEN, name, ORDER, SHARED, FORBIDDEN)
 
 
 def test_numba_cpu_keeps_its_public_names():

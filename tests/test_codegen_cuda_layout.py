@@ -12,7 +12,6 @@ program text without importing Numba (`import autograph` must work without a GPU
 
 from __future__ import annotations
 
-import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -22,6 +21,7 @@ import pytest
 
 from autograph.codegen import cuda_runtime, numba_cuda
 from autograph.ir import Builder, Op, TensorType
+from layout_support import assert_imports_point_one_way, imported_modules
 
 CODEGEN = Path(numba_cuda.__file__).parent
 
@@ -39,19 +39,6 @@ PUBLIC = ["EMITTERS", "ArgSpec", "CudaProgram", "GeneratedProgram", "Target", "c
           "generate", "generate_program", "plan_fusion"]
 
 
-def _imported_modules(path: Path) -> set[str]:
-    """Every module a file imports at its top level (not inside functions)."""
-    found = set()
-    for node in ast.parse(path.read_text()).body:
-        if isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            found.add(node.module)
-            if node.module == "autograph.codegen":  # `from autograph.codegen import cache`
-                found.update(f"autograph.codegen.{alias.name}" for alias in node.names)
-    return found
-
-
 def test_every_backend_module_is_listed():
     on_disk = {p.stem for p in CODEGEN.glob("cuda_*.py")} - SHARED
     assert on_disk == set(ORDER)
@@ -59,19 +46,11 @@ def test_every_backend_module_is_listed():
 
 @pytest.mark.parametrize("name", ORDER)
 def test_backend_module_imports_point_one_way(name):
-    path = CODEGEN / f"{name}.py"
-    tree = ast.parse(path.read_text())
-    assert ast.get_docstring(tree), f"{name} needs a docstring saying why it exists"
-    earlier = set(ORDER[:ORDER.index(name)]) | SHARED
-    for module in _imported_modules(path):
-        assert not module.startswith(FORBIDDEN), f"{name} imports {module}"
-        if module.startswith("autograph.codegen."):
-            short = module.rsplit(".", 1)[1]
-            assert short in earlier, f"{name} imports {short}, which comes after it"
+    assert_imports_point_one_way(CODEGEN, name, ORDER, SHARED, FORBIDDEN)
 
 
 def test_the_entry_point_imports_no_layer_above_codegen():
-    for module in _imported_modules(CODEGEN / "numba_cuda.py"):
+    for module in imported_modules(CODEGEN / "numba_cuda.py"):
         assert not module.startswith(FORBIDDEN), f"numba_cuda imports {module}"
 
 
