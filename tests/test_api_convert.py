@@ -294,3 +294,37 @@ def test_explain_keeps_every_argument_made_static():
     assert_same(f(2, 3), grid_of(2, 3))
     text = f.explain()
     assert "`h` made static" in text and "`w` made static" in text, text
+
+
+WEIGHTS = np.arange(6, dtype=np.float32).reshape(3, 2)
+
+
+def uses_a_global_weight(x):
+    return x @ WEIGHTS
+
+
+class _Layer:
+    def __init__(self):
+        self.w = np.ones((2, 2), np.float32)
+
+
+def uses_an_attribute(layer, x):
+    return x @ layer.w
+
+
+def uses_an_attribute_named_like_a_parameter(layer, layer_w):
+    return layer_w @ layer.w
+
+
+def test_captured_arrays_are_named_where_the_code_reads_them():
+    x = np.ones((1, 3), np.float32)
+    graph = autograph.convert(uses_a_global_weight).lower(x).graph
+    assert graph.input_names == ["x", "WEIGHTS"]
+    assert "matmul x WEIGHTS" in str(graph)
+    layer = _Layer()
+    clash = autograph.convert(uses_an_attribute_named_like_a_parameter,
+                              static_argnames="layer").lower(layer, layer.w).graph
+    assert clash.input_names == ["layer_w", "layer_w_1"]  # unique, still readable
+    f = autograph.convert(uses_an_attribute, static_argnames="layer")
+    assert f.lower(layer, np.ones((1, 2), np.float32)).graph.input_names == ["x", "layer_w"]
+    np.testing.assert_array_equal(f(layer, np.ones((1, 2), np.float32)), [[2.0, 2.0]])

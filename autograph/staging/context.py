@@ -18,6 +18,8 @@ Two bookkeeping jobs live here because every other staging module needs them:
 from __future__ import annotations
 
 import contextlib
+import keyword
+import re
 import sys
 import threading
 from typing import Callable, Sequence
@@ -155,12 +157,29 @@ class TraceContext:
         if found is not None:
             return found
         ttype = TensorType.of_array(array)
-        value = self.builder.add_input(ttype, f"capture{len(self.captured)}")
+        site = (self.locator.site(array) if self.locator is not None
+                else Site(HELD, "array", array, array))
+        value = self.builder.add_input(ttype, self._capture_name(site))
         self._captures[id(array)] = value
         self.captured.append(array)
-        self.sites.append(self.locator.site(array) if self.locator is not None
-                          else Site(HELD, "array", array, array))
+        self.sites.append(site)
         return value
+
+    def _capture_name(self, site: Site) -> str:
+        """The input's name: where the user's code reads the array (`W`, `self.w` as
+        `self_w`), so that graphs, programs and exports say `W` and not `capture0`;
+        `capture<n>` for an array with no such place. Unique among the graph's inputs."""
+        name = f"capture{len(self.captured)}"
+        if site.kind != HELD:
+            spelled = re.sub(r"\W", "_", site.name)
+            if spelled.isidentifier() and not keyword.iskeyword(spelled):
+                name = spelled
+        taken = set(self.builder.graph.input_names)
+        unique, k = name, 0
+        while unique in taken:
+            k += 1
+            unique = f"{name}_{k}"
+        return unique
 
     # -- regions ----------------------------------------------------------------------------
 
