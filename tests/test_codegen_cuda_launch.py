@@ -90,3 +90,29 @@ def test_without_a_direct_path_every_launch_goes_through_numba(monkeypatch):
     site(3, 4)
     assert kernel.launches == [(((4, 1, 1), (8, 8)), (1, 2)), (((4, 1, 1), (8, 8)), (3, 4))]
     assert site.why == "no driver library"
+
+
+def test_a_site_repacks_only_new_objects_and_keeps_none_alive(monkeypatch):
+    """Packed once per object: the same array again is not rewritten; a new one is; and
+    the site holds no strong reference (a result it packed can be recycled)."""
+    import gc
+    import weakref
+
+    packed = _Packed((types.Array(types.float32, 1, "C"),))
+    site = Launch(FakeKernel(), ((1,), (1,)))
+    site._packed, site._held = packed, [None]
+    site._launch = (lambda *args: 0, 0, 1, 1, 1, 1, 1, 1)
+    writes = []
+    original = packed.write
+    monkeypatch.setattr(packed, "write", lambda slot, value: writes.append(value) or
+                        original(slot, value))
+    first = FakeDeviceArray(np.zeros(4, np.float32), pointer=0x100)
+    assert site._direct((first,)) and site._direct((first,))
+    assert writes == [first]  # the second call reused the packed fields
+    second = FakeDeviceArray(np.zeros(4, np.float32), pointer=0x200)
+    assert site._direct((second,))
+    assert writes == [first, second] and _fields(packed)[4] == 0x200
+    alive = weakref.ref(second)
+    del second, writes[:]
+    gc.collect()
+    assert alive() is None  # the site did not keep it

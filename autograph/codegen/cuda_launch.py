@@ -14,7 +14,9 @@ in one ctypes block per site. Numba passes an array as separate parameters (memi
 parent, item count, item size, data pointer, then the shape and the strides), each 8
 bytes; a site rewrites an argument's fields only when a different object is passed in
 that position (the pooled intermediates and the caller's weights are the same objects
-call after call), and it keeps the objects it packed so that their memory stays valid.
+call after call). It keeps weak references to the objects it packed: a strong one would
+keep the program's last result busy for `Pool.take_result` and cost an allocation per
+call; a weak one still tells "the same object" apart from a new one at the same address.
 
 Anything unusual takes numba-cuda's path for that call: the simulator, an argument that
 is not a numba device array of the dtype, rank and layout the kernel was compiled for,
@@ -31,6 +33,7 @@ import ctypes
 import ctypes.util
 import functools
 import threading
+import weakref
 
 _state = {"enabled": True}
 
@@ -237,11 +240,12 @@ class Launch:
         if len(args) != len(held):
             return False
         for k, value in enumerate(args):
-            if value is not held[k] or packed.slots[k].kind == "scalar":
+            ref = held[k]
+            if ref is None or ref() is not value:
                 if not packed.write(packed.slots[k], value):
                     held[k] = None
                     return False
-                held[k] = value
+                held[k] = _reference(value, packed.slots[k])
         launch, handle, gx, gy, gz, bx, by, bz = self._launch
         error = launch(handle, gx, gy, gz, bx, by, bz, 0, None, packed.address, None)
         if error == _INVALID_CONTEXT and _make_context_current():
@@ -250,6 +254,18 @@ class Launch:
             self._give_up(f"cuLaunchKernel returned error {error}")
             return False
         return True
+
+
+def _reference(value, slot: _Slot):
+    """What `_direct` compares the next call's argument with: a weak reference to an
+    array (None for a scalar, repacked every call; a strong one for an array type that
+    takes no weak references)."""
+    if slot.kind == "scalar":
+        return None
+    try:
+        return weakref.ref(value)
+    except TypeError:
+        return lambda: value
 
 
 _INVALID_CONTEXT = 201  # CUDA_ERROR_INVALID_CONTEXT: no context current in this thread
