@@ -369,3 +369,29 @@ def test_reduce_program_keeps_the_failure_and_the_loop_counters():
         "            z = 7\n"
         "    return (x, y)\n"
     )
+
+
+# Found by a 2,000-example run of the test above (not derandomized): the state of the
+# `if not do_return:` that return lowering wraps around the rest left out `do_return`
+# (not read after it), but the branch function assigns it, so it is local there and the
+# inner `if`'s state tuple read it before any assignment (UnboundLocalError).
+REGRESSION_DO_RETURN = '''def generated(a, b):
+    x = (-1 - 5) * 0
+    y = a - 0 if a > 0 else x // -2
+    z = 1 * 0 % -2
+    if (4 if a > -2 else -2) != -2 * -1:
+        pass
+    else:
+        for i_3 in range(b):
+            if -2 - 4:
+                return b + i_3 + (1 - y)
+    if not -2:
+        return y * 2 + 1
+    else:
+        return 3 - x % z
+    return (x, y, z)
+'''
+
+
+def test_a_name_a_branch_function_assigns_is_local_to_it():
+    assert mismatch(REGRESSION_DO_RETURN, [(0, 0), (1, -4), (8, 0), (3, 6)]) is None

@@ -39,8 +39,14 @@ class _Scope:
         self.bound = set(bound)             # names certainly holding a value in converted code
         self.undefined = set(undefined)     # names that may hold an `ag__.Undefined` placeholder
 
-    def child(self, params) -> "_Scope":
-        return _Scope(self.globals, self.nonlocals, self.bound | set(params), self.undefined)
+    def child(self, params, assigned=()) -> "_Scope":
+        """The scope of a body function taking `params` whose body assigns `assigned`:
+        a name it assigns is local to it, so unbound on entry unless it is a parameter,
+        whatever the enclosing function holds (a nested statement passing it as state
+        before the body assigns it needs an `ag__.Undefined` placeholder there)."""
+        locals_ = set(assigned) - set(params) - self.globals - self.nonlocals
+        return _Scope(self.globals, self.nonlocals, (self.bound - locals_) | set(params),
+                      self.undefined - locals_)
 
 
 class ControlFlowTransformer(base.Converter):
@@ -119,8 +125,10 @@ class ControlFlowTransformer(base.Converter):
         state = self._state(node, body_scope.modified | orelse_scope.modified, needed)
         test = self.visit(node.test)
         inits = self._undefined_inits(state)
-        body = self._in_scope(self.scope.child(state), self.visit_block, node.body)
-        orelse = self._in_scope(self.scope.child(state), self.visit_block, node.orelse)
+        body = self._in_scope(self.scope.child(state, body_scope.modified), self.visit_block,
+                              node.body)
+        orelse = self._in_scope(self.scope.child(state, orelse_scope.modified),
+                                self.visit_block, node.orelse)
         if_true = self.ctx.namer.new_name("if_true")
         new = [self._body_function(if_true, state, body, state)]
         if orelse:
@@ -141,7 +149,8 @@ class ControlFlowTransformer(base.Converter):
         state = self._state(node, body_scope.modified)
         inits = self._undefined_inits(state)
         test = self._in_scope(self.scope.child(state), self.visit, node.test)
-        body = self._in_scope(self.scope.child(state), self.visit_block, node.body)
+        body = self._in_scope(self.scope.child(state, body_scope.modified), self.visit_block,
+                              node.body)
         orelse = self.visit_block(node.orelse)
         test_fn = self.ctx.namer.new_name("loop_test")
         body_fn = self.ctx.namer.new_name("loop_body")
@@ -169,7 +178,8 @@ class ControlFlowTransformer(base.Converter):
         else:
             item_param = self.ctx.namer.new_name("itr")
             unpack = [base.located(base.assign(node.target, base.name(item_param)), node.target)]
-        inner = self.scope.child(state + [item_param] + sorted(_target_names(node.target)))
+        inner = self.scope.child(state + [item_param] + sorted(_target_names(node.target)),
+                                 modified)
         body = self._in_scope(inner, self.visit_block, node.body)
         orelse = self.visit_block(node.orelse)
 
