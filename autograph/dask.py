@@ -49,14 +49,14 @@ when they start worker processes):
   on one worker here (5 million page faults). With these values such arrays are reused
   from the heap (about 120 faults per job); memory is still returned above 128 MiB.
 
-Apply it with `dask.config.set(autograph.dask.WORKER_CONFIG)` before the first
-`LocalCluster` of the process (a nanny copies its variables into the environment of the
-process it runs in, and an environment variable wins over Dask's configuration), or put
-it in the Dask configuration of a real cluster's workers. After starting a `LocalCluster`
-so configured, restore this process's environment (save `dict(os.environ)` before, put it
-back after): Numba re-reads `NUMBA_NUM_THREADS` at every compilation and raises if it
-changed after its threads started, so the next program compiled in the client process
-would fail.
+`local_cluster(n_workers)` starts a loopback `LocalCluster` of one-thread worker
+processes with it. Elsewhere apply it with `dask.config.set(autograph.dask.WORKER_CONFIG)`
+before the first `LocalCluster` of the process, or put it in the Dask configuration of a
+real cluster's workers. A nanny copies these variables into the environment of the
+process it runs in (so that its workers inherit them), and leaves them there: Numba
+re-reads `NUMBA_NUM_THREADS` at every compilation and raises once its threads have started
+with another value, so the next program compiled in the client process would fail.
+`local_cluster` puts the client's environment back as soon as the workers are up.
 
 This module needs `dask[array]` (the `dask` extra) and is never imported by
 `import autograph`.
@@ -77,13 +77,33 @@ except ImportError as error:  # pragma: no cover - depends on the environment
 
 from autograph.errors import AutographError
 
-__all__ = ["WORKER_CONFIG", "blockwise", "map_blocks"]
+__all__ = ["WORKER_CONFIG", "blockwise", "local_cluster", "map_blocks"]
 
 _ENVIRON = "distributed.nanny.pre-spawn-environ."
 # The environment of worker processes (see the module docstring).
 WORKER_CONFIG = {_ENVIRON + "NUMBA_NUM_THREADS": 1,
                  _ENVIRON + "MALLOC_TRIM_THRESHOLD_": 1 << 27,
                  _ENVIRON + "MALLOC_MMAP_THRESHOLD_": 1 << 25}
+
+
+def local_cluster(n_workers: int = 2, **kwargs):
+    """A `distributed.LocalCluster` on 127.0.0.1 of `n_workers` one-thread worker processes
+    with `WORKER_CONFIG` (no dashboard); `kwargs` go to LocalCluster. This process's
+    environment is the same afterwards (see the module docstring)."""
+    import os
+
+    from distributed import LocalCluster
+
+    options = dict(n_workers=n_workers, threads_per_worker=1, processes=True,
+                   host="127.0.0.1", dashboard_address=None)
+    options.update(kwargs)
+    environ = dict(os.environ)
+    try:
+        with dask.config.set(WORKER_CONFIG):
+            return LocalCluster(**options)
+    finally:
+        os.environ.clear()
+        os.environ.update(environ)
 
 
 def blockwise(fn, out_ind, *args, dtype, new_axes=None, adjust_chunks=None, concatenate=None,

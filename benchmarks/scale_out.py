@@ -86,13 +86,10 @@ def _ratio(slow: list[float], fast: list[float]) -> tuple[float, float, float]:
 def workers(repeats: int) -> list[dict]:
     """The Dask job, on 1 worker and on 2. (No hand Numba control here: its blocks take
     ~15 ms, so Dask's per-task overhead, not the cores, would decide its ratio.)"""
-    import dask
     import dask.array as da
-    from dask.distributed import Client, LocalCluster
+    from dask.distributed import Client
 
     import autograph.dask
-
-    dask.config.set(autograph.dask.WORKER_CONFIG)  # one Numba thread, malloc that reuses
 
     re = da.linspace(-2.0, 1.0, GRID[1], chunks=BLOCK[1])
     im = da.linspace(-1.5, 1.5, GRID[0], chunks=BLOCK[0])
@@ -102,8 +99,8 @@ def workers(repeats: int) -> list[dict]:
     times = {(label, n): [] for label in jobs for n in (1, 2)}
     try:
         for n in (1, 2):
-            cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                   host="127.0.0.1", dashboard_address=None)
+            # one Numba thread per worker, malloc that reuses (autograph.dask)
+            cluster = autograph.dask.local_cluster(n)
             clusters.append(cluster)
             clients[n] = Client(cluster, set_as_default=False)
         re_, im_ = np.linspace(-2.0, 1.0, GRID[1]), np.linspace(-1.5, 1.5, GRID[0])

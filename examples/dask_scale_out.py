@@ -60,19 +60,13 @@ def mlp(x, w1, b1, w2, b2):
 
 def connect(scheduler: str | None):
     """A Client of the cluster at `scheduler`, or of a new loopback-only LocalCluster."""
-    import dask
-    from dask.distributed import Client, LocalCluster
+    from dask.distributed import Client
 
     import autograph.dask
 
     if scheduler:
         return Client(scheduler), None
-    environ = dict(os.environ)  # the nannies write the workers' variables into ours
-    dask.config.set(autograph.dask.WORKER_CONFIG)  # 1 Numba thread per worker: docs/dask.md
-    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                           host="127.0.0.1", dashboard_address=None)
-    os.environ.clear()
-    os.environ.update(environ)  # this process keeps its own NUMBA_NUM_THREADS
+    cluster = autograph.dask.local_cluster(2)  # 1 Numba thread per worker: docs/dask.md
     return Client(cluster), cluster
 
 

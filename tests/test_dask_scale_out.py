@@ -25,26 +25,15 @@ import autograph.dask as agd  # noqa: E402
 import scale_out_support as support  # noqa: E402
 
 
+ENVIRONMENT_BEFORE = dict(os.environ)
+
+
 @pytest.fixture(scope="module")
 def client():
-    environ = dict(os.environ)  # nannies write their workers' variables into ours
-    try:
-        with dask.config.set(agd.WORKER_CONFIG):
-            cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1,
-                                               processes=True, host="127.0.0.1",
-                                               dashboard_address=None)
-        # At once, not at teardown: with NUMBA_NUM_THREADS=1 left in this process's
-        # environment, the next Numba compilation here (a client-side call) raises
-        # "Cannot set NUMBA_NUM_THREADS to a different value once the threads have been
-        # launched" when an earlier test ran a prange program on 2 threads.
-        os.environ.clear()
-        os.environ.update(environ)
-        with distributed.Client(cluster) as c:
-            yield c
-        cluster.close()
-    finally:
-        os.environ.clear()
-        os.environ.update(environ)
+    cluster = agd.local_cluster(2)
+    with distributed.Client(cluster) as c:
+        yield c
+    cluster.close()
 
 
 def _worker_signatures(client, function) -> list[set[str]]:
@@ -57,6 +46,14 @@ def _worker_signatures(client, function) -> list[set[str]]:
 def _dumps(function) -> bytes:
     cloudpickle = pytest.importorskip("cloudpickle")
     return cloudpickle.dumps(function)
+
+
+def test_local_cluster_leaves_this_process_environment_as_it_was(client):
+    # the nannies wrote NUMBA_NUM_THREADS=1 here; a later compilation would then fail
+    now = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
+    assert now == {k: v for k, v in ENVIRONMENT_BEFORE.items() if k != "PYTEST_CURRENT_TEST"}
+    assert client.run(lambda: os.environ.get("NUMBA_NUM_THREADS")) == {
+        w: "1" for w in client.scheduler_info()["workers"]}
 
 
 def test_plain_map_blocks_runs_a_module_level_function(client):
