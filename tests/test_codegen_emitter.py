@@ -85,3 +85,10 @@ def test_emitter_indents_blocks_and_aligns_comments():
         "        pass\n"
         "a_very_long_statement_here = 3  # long\n"
     )
+
+
+def test_enclosed_means_one_pair_around_all_of_it():
+    from autograph.codegen.emitter import enclosed
+
+    assert enclosed("(a + b)") and enclosed("((a) + (b))") and enclosed("(f(x))")
+    assert not enclosed("(a) + (b)") and not enclosed("a + b") and not enclosed("f(x)")

@@ -26,6 +26,7 @@ from typing import Sequence
 
 import numpy as np
 
+from autograph.codegen.emitter import enclosed
 from autograph.ir.graph import Node
 from autograph.ir.ops import UFUNC, Op
 from autograph.ir.types import TensorType, python_type_of
@@ -122,15 +123,9 @@ def atom(expr: str) -> str:
 
 def strip(expr: str) -> str:
     """`expr` without one pair of enclosing parentheses (statement level)."""
-    if expr.startswith("(") and expr.endswith(")"):
-        depth = 0
-        for i, ch in enumerate(expr):
-            depth += ch == "("
-            depth -= ch == ")"
-            if depth == 0 and i < len(expr) - 1:
-                return expr
+    if enclosed(expr):
         inner = expr[1:-1]
-        if "," not in inner or not _top_level_comma(inner):
+        if "," not in inner or not _top_level_comma(inner):  # (a, b) is a tuple
             return inner
     return expr
 

@@ -38,7 +38,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from autograph.codegen.emitter import CodegenError
+from autograph.codegen.emitter import CodegenError, enclosed
 from autograph.ir.ops import Op
 
 # ---- dtypes and literals ----------------------------------------------------------
@@ -94,15 +94,7 @@ def convert(text: str, src: np.dtype, dst: np.dtype) -> str:
 
 def _bare(text: str) -> str:
     """`text` without one pair of enclosing parentheses, when they enclose all of it."""
-    if not (text.startswith("(") and text.endswith(")")):
-        return text
-    depth = 0
-    for k, ch in enumerate(text):
-        depth += ch == "("
-        depth -= ch == ")"
-        if depth == 0 and k < len(text) - 1:
-            return text
-    return text[1:-1]
+    return text[1:-1] if enclosed(text) else text
 
 
 def wrap(text: str, dtype: np.dtype) -> str:

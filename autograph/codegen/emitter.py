@@ -38,6 +38,20 @@ _RESERVED = frozenset(keyword.kwlist) | frozenset(keyword.softkwlist) | frozense
     dir(builtins)) | _MODULES
 
 
+def enclosed(text: str) -> bool:
+    """Whether one pair of parentheses encloses all of `text` (`(a + b)`, not `(a) + (b)`):
+    both generators drop such a pair where the context already delimits the expression."""
+    if not (text.startswith("(") and text.endswith(")")):
+        return False
+    depth = 0
+    for k, ch in enumerate(text):
+        depth += ch == "("
+        depth -= ch == ")"
+        if depth == 0 and k < len(text) - 1:
+            return False
+    return True
+
+
 def is_usable(name) -> bool:
     """Whether `name` may name a value as it is (an identifier nobody else claims)."""
     return (isinstance(name, str) and name.isidentifier() and name not in _RESERVED
