@@ -13,14 +13,19 @@
 """
 
 from autograph.errors import AutographError, ConversionError, LoadError, StagingError
-from autograph.conversion import to_function, to_source
+from autograph.runtime.conversion import to_function, to_source
 from autograph.operators.py_builtins import static_range
-from autograph.api import RetraceWarning, convert
-from autograph.bench import Benchmark
-from autograph.differentiate import grad, value_and_grad
-from autograph.export import export, load
+from autograph.runtime.api import RetraceWarning, convert
+from autograph.integrations.bench import Benchmark
+from autograph.runtime.differentiate import grad, value_and_grad
+from autograph.serialization.export import export, load
 
-__version__ = "0.1.0"
+from autograph.version import __version__
+from autograph import staging as _staging
+from autograph.runtime import conversion as _conversion
+
+# Staging errors name the user's line; only conversion's source maps know where it is.
+_staging.set_origin_resolver(_conversion.origin_of)
 
 __all__ = [
     "AutographError", "ConversionError", "RetraceWarning", "LoadError", "StagingError", "Benchmark",

@@ -2,6 +2,6 @@
 
 import sys
 
-from autograph.cli import main
+from autograph.cli.commands import main
 
 sys.exit(main())

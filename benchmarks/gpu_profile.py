@@ -19,7 +19,8 @@ import time
 
 import numpy as np
 
-from autograph.codegen import cuda_launch, numba_cuda
+from autograph.codegen.cuda import launch as cuda_launch
+from autograph.codegen.cuda import backend as numba_cuda
 
 
 def _median(fn, repeats=200, sync=None):

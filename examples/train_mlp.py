@@ -4,7 +4,7 @@ training step — forward, softmax cross-entropy, backward, update — is one co
 `train_step` is ordinary NumPy plus one call of `autograph.value_and_grad(loss)`. Converted,
 that call is not a second compiled program called from the first: `grad` meets tensors of
 the step being traced, traces `loss` for their types and inlines its VJP graph
-(autograph/differentiate.py), so the optimiser and the Numba code generator see the whole
+(autograph/runtime/differentiate.py), so the optimiser and the Numba code generator see the whole
 step at once. `train_step.lower(...).source` is the program that runs.
 
 The task is synthetic and learnable: two Gaussian blobs in 512-d, N(±mu, I) with

@@ -21,7 +21,7 @@ import numpy as np
 import autograph
 
 try:
-    import autograph.codegen.numba_cpu  # noqa: F401
+    import autograph.codegen.cpu.backend  # noqa: F401
     BACKENDS = ("python", "cpu")
 except ImportError:  # the Numba backend has not landed (or Numba is missing)
     BACKENDS = ("python",)

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 import autograph
-from autograph import api
-from autograph.api import Specialization
+from autograph.runtime import api
+from autograph.runtime.api import Specialization
 from backends import BACKENDS, assert_same
 
 X4 = np.arange(4, dtype=np.float32)
@@ -67,7 +67,7 @@ def test_a_strict_guard_hands_other_arrays_to_the_general_path(shape_or_dtype, b
     assert_same(f(X4), affine(X4))
 
 
-@pytest.mark.filterwarnings("ignore::autograph.api.RetraceWarning")
+@pytest.mark.filterwarnings("ignore::autograph.runtime.api.RetraceWarning")
 def test_other_dtype_same_shape_and_other_shape_same_dtype(binds):
     f = autograph.convert(affine, backend="python")
     inputs = [X4, X4.astype(np.float64), X4.astype(np.int32), np.arange(5, dtype=np.float32),
@@ -96,7 +96,7 @@ def scaled(x):
     return x * 3
 
 
-@pytest.mark.filterwarnings("ignore::autograph.api.RetraceWarning")
+@pytest.mark.filterwarnings("ignore::autograph.runtime.api.RetraceWarning")
 def test_numpy_scalars_zero_d_arrays_and_python_scalars(binds):
     f = autograph.convert(scaled, backend="python")
     values = [np.float32(2), np.array(2, np.float32), 2.0, 2, np.float64(2), np.array(2.0),

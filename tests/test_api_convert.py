@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import autograph
-from autograph.api import ConvertedFunction, RetraceWarning
+from autograph.runtime.api import ConvertedFunction, RetraceWarning
 from autograph.errors import AutographError
 from backends import BACKENDS, assert_same, check
 
@@ -47,7 +47,7 @@ def test_unknown_backend_and_static_name_are_rejected():
 
 
 def test_cuda_backend_without_cuda_codegen_says_so():
-    if importlib.util.find_spec("autograph.codegen.numba_cuda") is not None:
+    if importlib.util.find_spec("autograph.codegen.cuda.backend") is not None:
         pytest.skip("a CUDA backend is installed")
     with pytest.raises(AutographError, match="no CUDA"):
         autograph.convert(lambda x: x * 2, backend="cuda")(X3)

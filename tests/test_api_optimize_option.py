@@ -1,5 +1,5 @@
 """`convert(f, optimize=...)`: True, False or a list of pass and feature names
-(autograph.optimization). Each graph pass is seen in `f.lower(*args).graph` against
+(autograph.runtime.optimization). Each graph pass is seen in `f.lower(*args).graph` against
 `optimize=False`, each code-generation feature in `.source`, with the same results."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import autograph
 from autograph import passes
 from autograph.errors import AutographError
 from autograph.ir import Op
-from autograph.optimization import FEATURES, Optimization
+from autograph.runtime.optimization import FEATURES, Optimization
 from backends import BACKENDS, assert_same
 
 needs_cpu = pytest.mark.skipif("cpu" not in BACKENDS, reason="the Numba backend is missing")
@@ -197,7 +197,7 @@ def test_optimize_false_generates_plainly_what_true_optimises():
 
 
 def test_options_of_each_form():
-    from autograph.codegen.cpu_options import CpuOptions
+    from autograph.codegen.cpu.options import CpuOptions
 
     assert Optimization.of(True).cpu_options() == CpuOptions()
     assert Optimization.of(False).cpu_options() == CpuOptions.plain()

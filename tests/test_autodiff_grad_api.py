@@ -1,4 +1,4 @@
-"""autograph.differentiate.grad / value_and_grad on user functions, on every backend
+"""autograph.runtime.differentiate.grad / value_and_grad on user functions, on every backend
 (tests/backends.py: the reference interpreter and Numba CPU), against finite differences
 of the plain function. Shapes stay tiny: each cpu case is one Numba compile."""
 
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import autograph
-from autograph.differentiate import grad, value_and_grad
+from autograph.runtime.differentiate import grad, value_and_grad
 from autograph.errors import AutographError
 from backends import BACKENDS
 

@@ -13,7 +13,9 @@ import sys
 import numpy as np
 import pytest
 
-from autograph.codegen import cuda_kernels, cuda_runtime, numba_cuda
+from autograph.codegen.cuda import scalars as ck
+from autograph.codegen.cuda import runtime as cuda_runtime
+from autograph.codegen.cuda import backend as numba_cuda
 from autograph.errors import AutographError
 from autograph.ir import Builder, Op, TensorType, ops
 
@@ -23,7 +25,7 @@ def test_every_op_has_an_emitter():
 
 
 def test_every_elementwise_op_has_a_scalar_formula():
-    assert set(cuda_kernels.SCALAR) == ops.ELEMENTWISE
+    assert set(ck.SCALAR) == ops.ELEMENTWISE
 
 
 def _chain():
@@ -114,7 +116,7 @@ def test_target_validation():
 
 
 def test_importing_the_backend_does_not_import_numba_cuda():
-    code = ("import sys, autograph, autograph.codegen.numba_cuda\n"
+    code = ("import sys, autograph, autograph.codegen.cuda.backend\n"
             "print('numba.cuda' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=120)

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from numba.core import types
 
-from autograph.codegen import cuda_launch
-from autograph.codegen.cuda_launch import Launch, _Packed
+from autograph.codegen.cuda import launch as cuda_launch
+from autograph.codegen.cuda.launch import Launch, _Packed
 
 
 class FakeDeviceArray:

@@ -1,5 +1,5 @@
-"""The CUDA backend's module layout: `numba_cuda` is the entry point and the op table, the
-`cuda_*` modules beside it do the work, and their imports point one way.
+"""The CUDA backend's module layout: `codegen/cuda/backend.py` is the entry point and the op
+table, the modules beside it in `codegen/cuda/` do the work, and their imports point one way.
 
 The generated text itself is checked by the golden and text tests
 (tests/test_codegen_cuda_generate.py, test_codegen_cuda_gemm.py, test_codegen_cuda_ptx.py)
@@ -19,20 +19,21 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograph.codegen import cuda_runtime, numba_cuda
+from autograph.codegen.cuda import runtime as cuda_runtime
+from autograph.codegen.cuda import backend as numba_cuda
 from autograph.ir import Builder, Op, TensorType
 from layout_support import assert_imports_point_one_way, imported_modules
 
 CODEGEN = Path(numba_cuda.__file__).parent
 
 # The backend's modules in import order: each may import only those before it.
-ORDER = ["cuda_text", "cuda_analysis", "cuda_writer", "cuda_elementwise", "cuda_creation",
-         "cuda_reductions", "cuda_contractions", "cuda_shapes", "cuda_indexing",
-         "cuda_control_flow", "cuda_print", "cuda_program"]
-# Kernel-text and run-time modules the backend's modules may use (none imports the backend).
-SHARED = {"cache", "emitter", "cuda_kernels", "cuda_fusion", "cuda_gemm", "cuda_launch",
-          "cuda_runtime"}
-FORBIDDEN = ("autograph.staging", "autograph.api", "autograph.pyct", "autograph.operators",
+ORDER = ["scalars", "kernel_text", "reduction_kernels", "contraction_kernels", "launch",
+         "gemm", "runtime", "fusion", "text", "analysis", "writer", "elementwise", "creation",
+         "reductions", "contractions", "shapes", "indexing", "control_flow", "printing",
+         "program", "backend"]
+# Codegen modules outside the package the backend's modules may use.
+SHARED = {"autograph.codegen.cache", "autograph.codegen.emitter"}
+FORBIDDEN = ("autograph.staging", "autograph.runtime.api", "autograph.pyct", "autograph.operators",
              "autograph.converters", "numba")
 
 PUBLIC = ["EMITTERS", "ArgSpec", "CudaProgram", "GeneratedProgram", "Target", "compile_graph",
@@ -40,7 +41,7 @@ PUBLIC = ["EMITTERS", "ArgSpec", "CudaProgram", "GeneratedProgram", "Target", "c
 
 
 def test_every_backend_module_is_listed():
-    on_disk = {p.stem for p in CODEGEN.glob("cuda_*.py")} - SHARED
+    on_disk = {p.stem for p in CODEGEN.glob("*.py")} - {"__init__"}
     assert on_disk == set(ORDER)
 
 
@@ -50,7 +51,7 @@ def test_backend_module_imports_point_one_way(name):
 
 
 def test_the_entry_point_imports_no_layer_above_codegen():
-    for module in imported_modules(CODEGEN / "numba_cuda.py"):
+    for module in imported_modules(CODEGEN / "backend.py"):
         assert not module.startswith(FORBIDDEN), f"numba_cuda imports {module}"
 
 
@@ -71,8 +72,8 @@ def test_every_emitter_lives_in_a_backend_module():
         module = row.__module__.rsplit(".", 1)[1]
         assert module in ORDER, f"{op}'s emitter is in {row.__module__}"
         homes.add(module)
-    assert {"cuda_elementwise", "cuda_reductions", "cuda_contractions", "cuda_creation",
-            "cuda_shapes", "cuda_indexing", "cuda_control_flow", "cuda_print"} == homes
+    assert {"elementwise", "reductions", "contractions", "creation", "shapes", "indexing",
+            "control_flow", "printing"} == homes
 
 
 def test_writing_program_text_does_not_import_numba():
@@ -80,7 +81,7 @@ def test_writing_program_text_does_not_import_numba():
     script = """
 import sys
 import numpy as np
-from autograph.codegen import numba_cuda
+from autograph.codegen.cuda import backend as numba_cuda
 from autograph.ir import Builder, Op, TensorType
 b = Builder("g")
 x = b.add_input(TensorType((3,), np.dtype(np.float32)), "x")
@@ -107,9 +108,9 @@ def _graph():
 
 def test_the_writer_uses_the_table_and_hooks_it_is_given():
     """The writer reaches emitters only through what it is handed: no hidden table."""
-    from autograph.codegen.cuda_contractions import emit_contraction
-    from autograph.codegen.cuda_elementwise import emit_elementwise
-    from autograph.codegen.cuda_writer import CudaWriter
+    from autograph.codegen.cuda.contractions import emit_contraction
+    from autograph.codegen.cuda.elementwise import emit_elementwise
+    from autograph.codegen.cuda.writer import CudaWriter
 
     calls = []
 

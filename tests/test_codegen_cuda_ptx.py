@@ -15,7 +15,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from autograph.codegen import cache, cuda_runtime, numba_cuda
+from autograph.codegen import cache
+from autograph.codegen.cuda import runtime as cuda_runtime
+from autograph.codegen.cuda import backend as numba_cuda
 from autograph.ir import Builder, Op, TensorType
 from cuda_support import all_ops_graph, collatz_graph, loops_graph
 

@@ -16,9 +16,10 @@ import numba
 import numpy as np
 import pytest
 
-from autograph.codegen import compile_graph, cpu_runtime, generate
-from autograph.codegen.cpu_options import CpuOptions
-from autograph.codegen.cpu_runtime import ResultBuffers
+from autograph.codegen import compile_graph, generate
+from autograph.codegen.cpu import runtime as cpu_runtime
+from autograph.codegen.cpu.options import CpuOptions
+from autograph.codegen.cpu.runtime import ResultBuffers
 from autograph.ir import Builder, Op, TensorType, run
 
 F32, F64 = np.dtype(np.float32), np.dtype(np.float64)

@@ -1,4 +1,4 @@
-"""autograph.codegen.vecmath: accuracy against NumPy, special values, and that a loop
+"""autograph.codegen.cpu.vecmath: accuracy against NumPy, special values, and that a loop
 calling the functions vectorises (the reason they exist)."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import numba
 import numpy as np
 import pytest
 
-from autograph.codegen import vecmath
+from autograph.codegen.cpu import vecmath
 
 NAMES = ("exp", "tanh", "log", "expm1", "log1p")
 DTYPES = (np.float32, np.float64)

@@ -1,5 +1,5 @@
 """Converted functions on a real Dask cluster (2 worker processes, loopback only): the
-plain `map_blocks` / `blockwise` idiom, and what `autograph.dask` adds to it. Every Dask
+plain `map_blocks` / `blockwise` idiom, and what `autograph.integrations.dask` adds to it. Every Dask
 result is compared with the single-process result. Skipped without `dask[distributed]`."""
 
 from __future__ import annotations
@@ -15,13 +15,13 @@ import pytest
 
 import autograph
 
-pytest.importorskip("autograph.codegen.numba_cpu", reason="the Numba CPU backend is missing")
+pytest.importorskip("autograph.codegen.cpu.backend", reason="the Numba CPU backend is missing")
 distributed = pytest.importorskip(
     "dask.distributed", reason="dask[array,distributed] (the `dask` extra) is not installed")
 da = pytest.importorskip("dask.array", reason="dask[array] is not installed")
 import dask  # noqa: E402
 
-import autograph.dask as agd  # noqa: E402
+import autograph.integrations.dask as agd  # noqa: E402
 import scale_out_support as support  # noqa: E402
 
 
@@ -116,7 +116,7 @@ def test_padding_compiles_one_signature_per_worker_for_uneven_chunks(client):
                                meta=np.empty((0, 0), np.float32))
     np.testing.assert_allclose(plain.compute(), expected, rtol=1e-5, atol=1e-6)
     # Without padding the 50-row edge block is one more signature somewhere: the cost
-    # autograph.dask removes.
+    # autograph.integrations.dask removes.
     assert set().union(*_worker_signatures(client, plain_fn)) == {"x: f32[100,16]",
                                                                   "x: f32[50,16]"}
 
@@ -169,7 +169,7 @@ def test_building_the_graph_does_not_trace_on_the_client():
 def test_import_autograph_does_not_import_dask():
     code = ("import sys, autograph; "
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed')"
-            " or m == 'autograph.dask'))")
+            " or m == 'autograph.integrations.dask'))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           cwd=Path(__file__).resolve().parent.parent, timeout=120, check=True)
     assert done.stdout.strip() == "[]"

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from autograph.errors import AutographError, LoadError
-from autograph.export import export_graph, load, load_graph
+from autograph.serialization.export import export_graph, load, load_graph
 from autograph.ir import Builder, Op, TensorType, format_graph
 from autograph.serialization import Limits
 from autograph.serialization.schema import DEFAULT_LIMITS
@@ -25,7 +25,7 @@ from autograph.serialization.safejson import nesting_depth
 
 T = TensorType
 F32, F64, I64 = np.float32, np.float64, np.int64
-_HAS_CPU = importlib.util.find_spec("autograph.codegen.numba_cpu") is not None
+_HAS_CPU = importlib.util.find_spec("autograph.codegen.cpu.backend") is not None
 
 
 def _graph():

@@ -3,7 +3,7 @@
 Graphs are built with `ir.Builder`; each is exported, loaded back, printed (the printed
 IR must be identical) and run on the same inputs by the original and the loaded graph
 (results must be identical, values, shapes and dtypes). The `cpu` backend runs too when
-`autograph.codegen.numba_cpu` exists.
+`autograph.codegen.cpu.backend` exists.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import pytest
 
 import autograph
 from autograph.errors import AutographError
-from autograph.export import LoadedFunction, export, export_graph, load, load_graph
+from autograph.serialization.export import LoadedFunction, export, export_graph, load, load_graph
 from autograph.ir import BINARY, UNARY, Builder, Op, TensorType, format_graph, run, verify
 from autograph.ir.ops import MULTI_AXIS_REDUCTION
 from autograph.serialization import ExportError
@@ -31,9 +31,9 @@ T = TensorType
 F32, F64, I32, I64, B1 = np.float32, np.float64, np.int32, np.int64, np.bool_
 ROOT = Path(__file__).resolve().parents[1]
 
-_HAS_CPU = importlib.util.find_spec("autograph.codegen.numba_cpu") is not None
+_HAS_CPU = importlib.util.find_spec("autograph.codegen.cpu.backend") is not None
 BACKENDS = ["python", pytest.param("cpu", marks=pytest.mark.skipif(
-    not _HAS_CPU, reason="autograph.codegen.numba_cpu is not there yet"))]
+    not _HAS_CPU, reason="autograph.codegen.cpu.backend is not there yet"))]
 
 
 def _const(b, value):
@@ -211,7 +211,7 @@ def test_loaded_function_matches_the_graph(case, backend, tmp_path):
     f = load(tmp_path, backend=backend)
     got = f(*args)
     if backend == "cpu":  # identical to the original graph compiled the same way
-        from autograph.codegen.numba_cpu import compile_graph
+        from autograph.codegen.cpu.backend import compile_graph
 
         want = compile_graph(graph)(*args)
         assert f.source == compile_graph(graph).source
@@ -363,7 +363,7 @@ def test_export_through_autograph_convert(backend, tmp_path):
 _DEFINE = """
 import sys
 import numpy as np
-from autograph.export import export_graph
+from autograph.serialization.export import export_graph
 from autograph.ir import Builder, Op, TensorType as T
 
 def build():
@@ -386,7 +386,7 @@ except ImportError:
     pass
 else:
     raise SystemExit("the defining module is importable")
-from autograph.export import load
+from autograph.serialization.export import load
 f = load(sys.argv[1], backend="python")
 y, total = f(np.array([0.5, 1.0, 1.5]))
 print(json.dumps({"y": y.tolist(), "total": float(total), "graph": str(f.graph)}))

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from autograph import example_args
-from autograph.example_args import ExampleArgError, parse, parse_all
+from autograph.cli import example_args
+from autograph.cli.example_args import ExampleArgError, parse, parse_all
 
 
 def test_types_become_ones():

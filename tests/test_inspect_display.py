@@ -10,7 +10,9 @@ import numpy as np
 import pytest
 
 import autograph
-from autograph import api, display, highlight
+from autograph.runtime import api
+from autograph.views import display
+from autograph.views import highlight
 from autograph.ir import dot
 
 
@@ -58,7 +60,7 @@ def test_ansi_highlight_marks_runtime_calls():
 
 def test_converted_function_html():
     page = clipped._repr_html_()
-    assert page == display.converted_function_html(clipped)
+    assert page == display.converted_function_html(clipped, autograph.to_source)
     text = _text(page)
     assert "autograph.convert clipped (backend 'python')" in text
     assert "ag__.if_stmt" in text and 'A docstring with <html> & "quotes".' in text

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from autograph import cli
+from autograph.cli import commands as cli
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "seeing_inside.md"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from autograph import cli
+from autograph.cli import commands as cli
 from autograph.ir import dot
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -7,7 +7,7 @@ import re
 import numpy as np
 
 import autograph
-from autograph import explanation
+from autograph.views import explanation
 from autograph.passes.report import PassRecord, Report
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograph import stages
+from autograph.cli import stages
 from autograph.ir import Builder, Op, TensorType, dot
 from autograph.ir.graph import Node, Region
 

@@ -54,3 +54,25 @@ def test_commutative_ops_commute_in_numpy():
 def test_printed_names_are_lower_case_member_names():
     assert str(Op.LOGICAL_AND) == "logical_and"
     assert len({op.printed_name for op in Op}) == len(Op)
+
+
+def test_every_op_declares_its_attributes():
+    """An op without a row would export with no attributes and fail only when loaded."""
+    missing = [op for op in Op if op not in ops.ATTRIBUTES]
+    assert missing == [], f"ir/ops.py ATTRIBUTES has no row for {missing}"
+    kinds = {kind for spec in ops.ATTRIBUTES.values() for kind, _ in spec.values()}
+    assert kinds <= set(ops.ATTRIBUTE_KINDS), kinds - set(ops.ATTRIBUTE_KINDS)
+
+
+def test_every_attribute_kind_has_an_export_codec():
+    from autograph.serialization import attrs
+
+    missing = [kind for kind in ops.ATTRIBUTE_KINDS if kind not in attrs.CODECS]
+    assert missing == []
+
+
+def test_allocating_ops_are_the_ones_that_make_new_arrays():
+    assert ops.ELEMENTWISE | ops.REDUCTION | ops.CREATION <= ops.ALLOCATING
+    views = {Op.RESHAPE, Op.TRANSPOSE, Op.BROADCAST_TO, Op.INDEX}
+    assert not views & ops.ALLOCATING
+    assert not ops.CONTROL_FLOW & ops.ALLOCATING

@@ -11,7 +11,7 @@ import pytest
 
 from autograph.ir import Builder, Op, TensorType
 from autograph.passes import PASSES, memory_planning, run_passes
-from autograph.passes.memory_planning import MemoryPlan
+from autograph.ir.analysis.memory import MemoryPlan
 from passes_support import assert_same_results, const
 
 F64 = np.dtype(np.float64)

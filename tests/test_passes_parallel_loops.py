@@ -11,8 +11,8 @@ import pytest
 
 from autograph.ir import Builder, Op, TensorType
 from autograph.passes import PASSES, parallel_loops, run_passes
-from autograph.passes.dataflow import DataflowIndex
-from autograph.passes.parallel_loops import index_range, in_bounds, plan_parallel
+from autograph.ir.analysis.dataflow import DataflowIndex
+from autograph.ir.analysis.parallel import index_range, in_bounds, plan_parallel
 
 I64 = np.dtype(np.int64)
 IDX = TensorType((), I64)

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import autograph
-from autograph import pickling
+from autograph.runtime import pickling
 
 import scale_out_support as support
 
@@ -145,7 +145,7 @@ def test_closures_need_cloudpickle():
         import pickle, sys
         sys.modules["cloudpickle"] = None
         import autograph
-        from autograph import pickling
+        from autograph.runtime import pickling
         try:
             pickle.dumps(autograph.convert(lambda x: x))
         except pickling.PicklingError as error:

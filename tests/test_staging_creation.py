@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import autograph
-from autograph.conversion import to_function
+from autograph.runtime.conversion import to_function
 from autograph.ir.ops import Op
 from autograph.staging import creation
 from tests.backends import BACKENDS, check, convert

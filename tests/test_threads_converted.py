@@ -12,7 +12,7 @@ import pytest
 
 import autograph
 
-pytest.importorskip("autograph.codegen.numba_cpu", reason="the Numba CPU backend is missing")
+pytest.importorskip("autograph.codegen.cpu.backend", reason="the Numba CPU backend is missing")
 
 
 def _run_threads(n, target):

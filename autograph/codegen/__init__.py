@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from autograph.codegen.cache import default_cache_dir
 from autograph.codegen.emitter import CodegenError
-from autograph.codegen.numba_cpu import EMITTERS, CompiledProgram, compile_graph, generate
+from autograph.codegen.cpu.backend import EMITTERS, CompiledProgram, compile_graph, generate
 
 __all__ = ["EMITTERS", "CodegenError", "CompiledProgram", "compile_graph", "default_cache_dir",
            "generate"]

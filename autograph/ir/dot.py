@@ -17,10 +17,12 @@ picture follows the text closely so a reader can move between the two:
 `to_dot(graph)` needs nothing but Python. `render(text, "svg")` runs `dot` (found with
 `shutil.which`, killed after a timeout); without it, `GraphvizError` says how to install
 Graphviz. The notebook reprs of `Graph` (`_repr_svg_`, `_repr_html_`) live here rather than
-in `autograph.display` because `ir` must not import the layers above it.
+in `autograph.views.display` because `ir` must not import the layers above it.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 import html
 import re
@@ -30,10 +32,12 @@ import subprocess
 import numpy as np
 
 from autograph.errors import AutographError
-from autograph.ir.graph import Graph, Node, Region, Value
 from autograph.ir.indexing import format_index
 from autograph.ir.ops import REGION_NAMES, Op
 from autograph.ir.types import DTYPE_NAMES
+
+if TYPE_CHECKING:  # annotations only: graph.py imports this module to print itself
+    from autograph.ir.graph import Graph, Node, Region, Value
 
 INSTALL_HINT = ("Graphviz's `dot` program is not installed: install it with "
                 "`apt-get install graphviz` or `conda install graphviz` "

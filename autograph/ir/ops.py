@@ -2,9 +2,13 @@
 
 Ops are an enum (never strings) and their properties are frozensets, so a pass asks
 `node.op in ELEMENTWISE` instead of growing an if-chain (tinygrad's `uop/` does the same).
-Each op's type rule lives in `rules.py`, its NumPy meaning in `reference.py`, its code in
-each backend's emitter table; `tests/test_ir_tables.py` checks that every table covers every
-op, so adding an op is: a member here, a row in each table.
+What an op *is* is declared here once: its member, the property sets it belongs to, its
+attributes (`ATTRIBUTES`: names, kinds, required or not), and whether its result is a
+fresh buffer (`ALLOCATING`). The export schema, memory planning, the code generators'
+analyses and the docs' attribute table all read these. What an op *does* is one row per
+table: its type rule in `rules.py`, its NumPy meaning in `reference.py`, its code in each
+backend's emitter table, its derivative in `autodiff/rules.py`; `tests/test_ir_tables.py`
+names the op and the table when a row is missing.
 
 Attributes per op (all hashable, except CONSTANT's array):
 
@@ -217,4 +221,61 @@ REGION_NAMES: dict[Op, tuple[str, ...]] = {
     Op.COND: ("then", "else"),
     Op.WHILE: ("cond", "body"),
     Op.FOR: ("body",),
+}
+
+
+# Ops whose (non-0-d) results are buffers the program allocates (in C order): a fresh array
+# nobody else holds. Views (reshape, transpose, broadcast_to, basic indexing), graph
+# inputs, constants and region results are not.
+ALLOCATING = ELEMENTWISE | REDUCTION | LINALG | CREATION | {Op.CONCATENATE, Op.SET_INDEX}
+
+
+# ---- attributes ---------------------------------------------------------------------------
+# Each op's attributes: name -> (kind, required). A kind names one codec of the export
+# format (`serialization/attrs.py`) and one phrase of the docs' table (`ATTRIBUTE_KINDS`).
+# Every op has a row, even an empty one: a missing row is a test failure, not a default.
+
+AttrSpec = dict[str, tuple[str, bool]]
+
+ATTRIBUTE_KINDS: dict[str, str] = {
+    "constant": "array or scalar",
+    "dtype": "dtype name",
+    "dtype_or_none": "dtype name or null",
+    "bool": "bool",
+    "int": "int",
+    "int_or_none": "int or null",
+    "ints": "list of ints",
+    "shape": "list of ints",
+    "axes": "sorted list of axes",
+    "scalar": "scalar",
+    "str": "string",
+    "index": ("list of entries `[\"int\", k]`, `[\"dyn\", n]`, `[\"slice\", start, stop, step]` "
+              "(ints or null), `[\"newaxis\"]`, `[\"array\", n]` (see `ir/indexing.py`)"),
+    "template": "list of strings and input positions",
+}
+
+_REDUCE: AttrSpec = {"axes": ("axes", True), "keepdims": ("bool", False)}
+_ARG_REDUCE: AttrSpec = {"axis": ("int_or_none", False), "keepdims": ("bool", False)}
+_NONE: AttrSpec = {}
+
+ATTRIBUTES: dict[Op, AttrSpec] = {
+    **{op: _NONE for op in ELEMENTWISE - {Op.CAST}},
+    **{op: _REDUCE for op in MULTI_AXIS_REDUCTION},
+    **{op: _ARG_REDUCE for op in REDUCTION - MULTI_AXIS_REDUCTION},
+    **{op: _NONE for op in LINALG | CONTROL_FLOW},
+    Op.CONSTANT: {"value": ("constant", True)},
+    Op.CAST: {"dtype": ("dtype", True), "weak": ("bool", False)},
+    Op.RESHAPE: {"shape": ("shape", True)},
+    Op.TRANSPOSE: {"perm": ("ints", True)},
+    Op.BROADCAST_TO: {"shape": ("shape", True)},
+    Op.CONCATENATE: {"axis": ("int", True)},
+    Op.FULL: {"shape": ("shape", True), "value": ("scalar", True),
+              "dtype": ("dtype_or_none", False)},
+    Op.ARANGE: {"start": ("scalar", True), "stop": ("scalar", True),
+                "step": ("scalar", False), "dtype": ("dtype_or_none", False)},
+    Op.EYE: {"n": ("int", True), "m": ("int_or_none", False), "k": ("int", False),
+             "dtype": ("dtype_or_none", False)},
+    Op.INDEX: {"index": ("index", True)},
+    Op.SET_INDEX: {"index": ("index", True)},
+    Op.PRINT: {"template": ("template", False), "sep": ("str", False), "end": ("str", False)},
 }

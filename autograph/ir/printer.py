@@ -19,12 +19,16 @@ deterministic: `str(graph)`, golden tests and the CLI all use it.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from autograph.ir.graph import Graph, Node, Region, Value
 from autograph.ir.indexing import format_index
 from autograph.ir.ops import REGION_NAMES, Op
 from autograph.ir.types import DTYPE_NAMES
+
+if TYPE_CHECKING:  # annotations only: graph.py imports this module to print itself
+    from autograph.ir.graph import Graph, Node, Region, Value
 
 _INDENT = "  "
 

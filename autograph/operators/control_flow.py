@@ -12,6 +12,8 @@ from __future__ import annotations
 import functools
 
 from autograph import staging
+from autograph.operators import py_builtins
+from autograph.staging import unrolling
 
 
 def if_stmt(cond, if_true, if_false, state: tuple, names: tuple[str, ...]):
@@ -51,29 +53,107 @@ def for_stmt(iterable, extra_test, body, state: tuple, names: tuple[str, ...]):
 
     `extra_test(*state)`, when given, is checked before each iteration: the lowered form of
     `break` and of `return` inside the loop.
+
+    Tensors and staged iterables make a staged loop. While tracing, a `for` over a static
+    `range` or `np.ndindex` is staged as well when its state holds tensors, or when its
+    first iteration turns the state into tensors (an accumulator starting as `0.0`); it
+    stays unrolled when the body cannot be staged (it needs the index as a Python int).
+    Unrolled loops have a budget of graph ops (staging/unrolling.py).
     """
-    if staging.stages_loop(iterable, state):
+    if staging.is_tensor(iterable):
+        if unrolling.static_trip_count(iterable) == 0:
+            return state  # no iteration: Python's meaning, types included
         return staging.for_loop(iterable, extra_test, body, state, names)
-    if extra_test is None:
-        for item in iterable:
-            state = body(item, *state)
+    staged = unrolling.stageable_static(iterable)
+    if staged is None:
+        return _unrolled_for(iterable, None, extra_test, body, state, names)
+    if unrolling.static_length(iterable) == 0:
         return state
+    why = None
+    if unrolling.holds_tensor(state):
+        if unrolling.holds_mutable(state):  # a failed attempt could not be undone
+            return staging.for_loop(_staged_form(iterable, staged), extra_test, body, state,
+                                    names)
+        mark = unrolling.Mark(staging.current())
+        try:
+            return staging.for_loop(_staged_form(iterable, staged), extra_test, body, state,
+                                    names)
+        except Exception as error:  # noqa: BLE001 - unrolled, the body gives its own result
+            mark.roll_back()        # or raises its own error, with a Python index
+            why = f"its body could not be staged ({unrolling.reason_of(error)})"
+    return _unrolled_for(iterable, staged if why is None else None, extra_test, body, state,
+                         names, why)
+
+
+def _staged_form(iterable, staged):
+    return iterable if type(iterable) is range else staged
+
+
+def _unrolled_for(iterable, staged, extra_test, body, state, names, why=None):
+    """The loop run as Python (unrolled while tracing). `staged`, when given, is the
+    staged form of a static iterable: if the first iteration turns the state into tensors,
+    the whole loop is traced again as a staged loop and the unrolled iteration dropped."""
+    if isinstance(iterable, py_builtins.static_range):
+        budget, why = None, "it iterates over autograph.static_range"
+    else:
+        budget = unrolling.UNROLL_BUDGET
+        if why is None:
+            why = ("its state holds no tensor" if staged is not None
+                   else f"it iterates over a Python {type(iterable).__name__}")
+    ctx = staging.current()
+    origin = staging.context.user_origin() if ctx is not None else None
+    length = unrolling.static_length(iterable)
+    probe_first = (staged is not None and length is not None and length > 1
+                   and not unrolling.holds_mutable(state))
+    unrolled = unrolling.Unrolled(origin, budget, length, why)
     items = iter(iterable)
     for position, item in enumerate(items):
-        verdict = extra_test(*state)
-        if staging.is_tensor(verdict):
-            # A `break`/`return` that now depends on a tensor: the rest of a range is
-            # staged as a loop; other iterables are unrolled, each iteration guarded.
-            if isinstance(iterable, range):
-                return staging.for_loop(iterable[position:], extra_test, body, state, names)
-            for item in [item, *items]:
-                verdict = extra_test(*state)
-                state = staging.cond(verdict, functools.partial(body, item), _keep_state, state, names)
-            return state
-        if not verdict:
-            break
-        state = body(item, *state)
+        probe = unrolling.Mark(ctx) if probe_first and position == 0 else None
+        unrolled.start()
+        if extra_test is not None:
+            verdict = extra_test(*state)
+            if staging.is_tensor(verdict):
+                # A `break`/`return` that now depends on a tensor: the rest of a range is
+                # staged as a loop; other iterables are unrolled, each iteration guarded.
+                if type(iterable) is range:
+                    return staging.for_loop(iterable[position:], extra_test, body, state, names)
+                for item in [item, *items]:
+                    unrolled.start()
+                    verdict = extra_test(*state)
+                    state = staging.cond(verdict, functools.partial(body, item), _keep_state,
+                                         state, names)
+                    unrolled.done()
+                unrolled.finish()
+                return state
+            if not verdict:
+                break
+        new_state = body(item, *state)
+        if (probe is not None and unrolling.holds_tensor(new_state)
+                and not unrolling.holds_mutable(new_state)):
+            staged_loop = _stage_from_start(iterable, staged, extra_test, body, state, names,
+                                            probe)
+            if isinstance(staged_loop, tuple):
+                return staged_loop
+            unrolled.why = f"its body could not be staged ({staged_loop})"
+        state = new_state
+        unrolled.done()
+    unrolled.finish()
     return state
+
+
+def _stage_from_start(iterable, staged, extra_test, body, state, names, probe):
+    """The loop staged from its initial `state` after the first iteration (run from
+    `probe`) made tensors: the new state, with the first iteration's ops dropped; or, if
+    the body cannot be staged, the reason (a str) and the first iteration kept."""
+    after_probe = unrolling.Mark(staging.current())
+    try:
+        result = staging.for_loop(_staged_form(iterable, staged), extra_test, body, state,
+                                  names)
+    except Exception as error:  # noqa: BLE001 - the loop stays unrolled; see for_stmt
+        after_probe.roll_back()
+        return unrolling.reason_of(error)
+    del probe.region.nodes[probe.count:after_probe.count]
+    return tuple(result)
 
 
 def if_exp(cond, if_true, if_false):

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import builtins
 
+import numpy as np
+
 from autograph import staging
+import autograph.staging.unrolling  # noqa: F401 - staging.unrolling below
 
 
 class static_range:
@@ -31,6 +34,9 @@ class static_range:
     def __repr__(self):
         return f"static_{self.range!r}"
 
+
+# NumPy iterables whose loops the operators may stage: converted code gets these instead.
+ITERABLES = {np.ndindex: staging.unrolling.ndindex}
 
 OVERLOADED = frozenset({
     builtins.print, builtins.range, builtins.len, builtins.enumerate, builtins.zip,

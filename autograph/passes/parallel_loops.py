@@ -1,36 +1,5 @@
-"""Loop parallelisation: which staged FOR loops may run their iterations in parallel
-(`numba.prange`), and the integer ranges that make that provable.
-
-A FOR loop is parallel when its iterations are independent and their order cannot be
-observed. With loop-carried state that holds only when every carried value is an array
-the loop writes *and never reads*, each iteration into its own part — Mandelbrot's
-`out[i, j] = n` inside `for i`. The conditions, all checked on the IR:
-
-1. Bounds are constants, `0 <= start`, `step == 1`, at least two iterations.
-2. Every carried value carries one buffer (memory_planning: a chain of in-place
-   SET_INDEXes and inner loops doing the same), and every holder of that buffer is only
-   handed on, never read (so no iteration sees another's writes). A WHILE's condition
-   must not read it either.
-3. Every SET_INDEX on the chain indexes one axis with the loop index itself (or a cast
-   of it) and that axis is at least `stop` long: iterations write disjoint slices.
-4. Nothing in the body can raise: every dynamic index is provably in bounds
-   (`index_range`), there are no advanced (array) indices and no integer powers (whose
-   helper raises for negative exponents), and no `print`. Numba runs a prange loop
-   with a possible exception serially anyway.
-5. It is worth it: the body contains a loop, or iterations × elements computed per
-   iteration reach the threshold (2^16 by default). Only the outermost such loop is
-   parallel; Numba would run nested pranges serially.
-
-`index_range(value, index)` bounds integer scalars that are loop indices with constant
-bounds, constants, casts and sums/differences of those with constants; the code
-generator also uses it to drop index wrap-around and bounds checks it can prove
-unnecessary.
-
-Like memory planning, the pass changes nothing in the graph: it reports which loops the
-code generator runs with `prange` (the program text says `numba.prange` and
-`# for, iterations in parallel`).
-
-Example:
+"""The pass `parallel_loops`: reports which FOR loops the code generator runs with
+`numba.prange` (the proof is `ir/analysis/parallel.py`), and changes nothing.
 
 >>> import numpy as np
 >>> from autograph.ir import Builder, Op, TensorType
@@ -44,10 +13,7 @@ Example:
 >>> bounds = [b.emit(Op.CONSTANT, [], value=v) for v in (0, 100, 1)]
 >>> body = b.close_region([b.emit(Op.FOR, bounds + [acc], regions=[inner])])
 >>> bounds = [b.emit(Op.CONSTANT, [], value=v) for v in (0, 1000, 1)]
->>> y = b.emit(Op.FOR, bounds + [x], regions=[body])
->>> g = b.finish([y])
->>> [loop in plan_parallel(g) for loop in g.walk() if loop.op is Op.FOR]
-[True, False]
+>>> g = b.finish([b.emit(Op.FOR, bounds + [x], regions=[body])])
 >>> changes = Changes()
 >>> run(g, changes), changes.lines()
 (False, ['1 for loop in parallel'])
@@ -55,211 +21,16 @@ Example:
 
 from __future__ import annotations
 
-import numpy as np
-
-from autograph.ir.graph import Graph, Node, Region, Value
-from autograph.ir.ops import Op
-from autograph.passes.dataflow import DataflowIndex
-from autograph.passes.memory_planning import MemoryPlan, carried_offset
+from autograph.ir.analysis.parallel import (DEFAULT_THRESHOLD, in_bounds, index_range,
+                                            plan_parallel)
+from autograph.ir.graph import Graph
 from autograph.passes.report import Changes
 
 NAME = "parallel_loops"
 REQUIRES: tuple[str, ...] = ()
 
-DEFAULT_THRESHOLD = 1 << 16
-
-
-# ---- integer ranges ---------------------------------------------------------------------
-
-def _constant_int(value: Value) -> int | None:
-    node = value.producer
-    if node is None or node.op is not Op.CONSTANT or value.type.shape != ():
-        return None
-    v = node.attrs["value"]
-    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)):
-        return None
-    return int(v)
-
-
-def loop_bounds(loop: Node) -> tuple[int, int, int] | None:
-    """(start, stop, step) of a FOR loop whose bounds are constants."""
-    bounds = [_constant_int(v) for v in loop.inputs[:3]]
-    if any(b is None for b in bounds) or bounds[2] == 0:
-        return None
-    return bounds[0], bounds[1], bounds[2]  # type: ignore[return-value]
-
-
-def trip_count(loop: Node) -> int | None:
-    bounds = loop_bounds(loop)
-    return None if bounds is None else len(range(*bounds))
-
-
-def index_range(value: Value, index: DataflowIndex) -> tuple[int, int] | None:
-    """Inclusive (low, high) bounds of an integer scalar, or None if unknown."""
-    if value.type.shape != () or value.type.dtype.kind not in "iu":
-        return None
-    c = _constant_int(value)
-    if c is not None:
-        return c, c
-    node = value.producer
-    if node is None:
-        owner = index.loop_of_param(value)
-        if owner is None:
-            return None
-        loop, region, i = owner
-        if loop.op is not Op.FOR or i != 0:
-            return None
-        bounds = loop_bounds(loop)
-        if bounds is None or not range(*bounds):
-            return None
-        r = range(*bounds)
-        return min(r[0], r[-1]), max(r[0], r[-1])
-    if node.op is Op.CAST:
-        inner = index_range(node.inputs[0], index)
-        return inner if inner is not None and _fits(inner, value.type.dtype) else None
-    if node.op in (Op.ADD, Op.SUB):
-        a, b = (index_range(v, index) for v in node.inputs)
-        if a is None or b is None:
-            return None
-        r = (a[0] + b[0], a[1] + b[1]) if node.op is Op.ADD else (a[0] - b[1], a[1] - b[0])
-        return r if _fits(r, value.type.dtype) else None
-    return None
-
-
-def _fits(r: tuple[int, int], dtype: np.dtype) -> bool:
-    info = np.iinfo(dtype)
-    return info.min <= r[0] and r[1] <= info.max
-
-
-def in_bounds(value: Value, dim: int, index: DataflowIndex) -> bool:
-    """Whether `value`, used as an index into an axis of length `dim`, is always in
-    [0, dim): no wrap-around, no IndexError."""
-    r = index_range(value, index)
-    return r is not None and 0 <= r[0] and r[1] < dim
-
-
-def _axes(entries) -> list[tuple[tuple, int]]:
-    """(entry, axis) for each entry that consumes an axis."""
-    out, axis = [], 0
-    for entry in entries:
-        if entry[0] == "newaxis":
-            continue
-        out.append((entry, axis))
-        axis += 1
-    return out
-
-
-def may_raise(node: Node, index: DataflowIndex) -> bool:
-    """Whether the code generated for `node` (not its regions) can raise."""
-    if node.op in (Op.INDEX, Op.SET_INDEX):
-        x = node.inputs[0]
-        if x.type.shape == ():
-            return False
-        dynamic = node.inputs[1:] if node.op is Op.INDEX else node.inputs[2:]
-        for entry, axis in _axes(node.attrs["index"]):
-            if entry[0] == "array":
-                return True
-            if entry[0] == "dyn" and not in_bounds(dynamic[entry[1]], x.type.shape[axis], index):
-                return True
-        return False
-    if node.op is Op.POW:
-        return node.outputs[0].type.dtype.kind in "iu"
-    return node.op is Op.PRINT
-
-
-# ---- the loops ---------------------------------------------------------------------------
-
-def _is_loop_index(value: Value, loop_index: Value, index: DataflowIndex) -> bool:
-    while value is not loop_index:
-        node = value.producer
-        if node is None or node.op is not Op.CAST or node.outputs[0].type.dtype.kind not in "iu":
-            return False
-        value = node.inputs[0]
-    return True
-
-
-def _disjoint(node: Node, loop_index: Value, stop: int, index: DataflowIndex) -> bool:
-    """Whether SET_INDEX `node` writes a slice selected by the loop index on some axis
-    at least `stop` long."""
-    x = node.inputs[0]
-    for entry, axis in _axes(node.attrs["index"]):
-        if entry[0] == "dyn" and _is_loop_index(node.inputs[2 + entry[1]], loop_index, index) \
-                and x.type.shape[axis] >= stop:
-            return True
-    return False
-
-
-def _write_only(plan: MemoryPlan, loop: Node, slot: int, loop_index: Value, stop: int) -> bool:
-    """Whether slot `slot`'s buffer is only handed on along its chain, never read, and
-    every SET_INDEX writing it selects by `loop_index`."""
-    links = plan.chains(loop).get(slot)
-    if not links:
-        return False
-    body = loop.regions[-1]
-    holder = body.params[slot + (1 if loop.op is Op.FOR else 0)]
-    if loop.op is Op.WHILE and plan.index.uses_of(loop.regions[0].params[slot]):
-        return False
-    for link in links:
-        if len(plan.index.uses_of(holder)) != 1:
-            return False
-        if link.op is Op.SET_INDEX:
-            if not _disjoint(link, loop_index, stop, plan.index):
-                return False
-            holder = link.outputs[0]
-        else:
-            inner = link.inputs.index(holder) - carried_offset(link)
-            if not _write_only(plan, link, inner, loop_index, stop):
-                return False
-            holder = link.outputs[inner]
-    return len(plan.index.uses_of(holder)) == 1
-
-
-def _body_work(region: Region) -> tuple[bool, int]:
-    """(contains a loop, elements computed per run) of a region, nested regions included."""
-    has_loop, work = False, 0
-    for node in region.walk():
-        has_loop |= node.op in (Op.FOR, Op.WHILE)
-        work += sum(max(1, v.type.size) for v in node.outputs)
-    return has_loop, work
-
-
-def parallel_safe(loop: Node, plan: MemoryPlan) -> bool:
-    """Conditions 1-4 of the module docstring."""
-    if loop.op is not Op.FOR:
-        return False
-    bounds = loop_bounds(loop)
-    if bounds is None:
-        return False
-    start, stop, step = bounds
-    if start < 0 or step != 1 or stop - start < 2:
-        return False
-    body = loop.regions[0]
-    n_carried = len(loop.inputs) - 3
-    if n_carried == 0 or set(plan.chains(loop)) != set(range(n_carried)):
-        return False
-    if not all(_write_only(plan, loop, k, body.params[0], stop) for k in range(n_carried)):
-        return False
-    return not any(may_raise(node, plan.index) for node in body.walk())
-
-
-def plan_parallel(graph: Graph, plan: MemoryPlan | None = None,
-                  threshold: int = DEFAULT_THRESHOLD) -> set[Node]:
-    """The FOR loops to run with `prange` (outermost ones only)."""
-    plan = MemoryPlan(graph) if plan is None else plan
-    chosen: set[Node] = set()
-
-    def visit(region: Region) -> None:
-        for node in region.nodes:
-            if node.op is Op.FOR and parallel_safe(node, plan):
-                has_loop, work = _body_work(node.regions[0])
-                if has_loop or work * (trip_count(node) or 0) >= threshold:
-                    chosen.add(node)
-                    continue  # nested loops stay serial
-            for sub in node.regions:
-                visit(sub)
-
-    visit(graph.body)
-    return chosen
+__all__ = ["DEFAULT_THRESHOLD", "NAME", "REQUIRES", "in_bounds", "index_range",
+           "plan_parallel", "run"]
 
 
 def run(graph: Graph, changes: Changes | None = None) -> bool:

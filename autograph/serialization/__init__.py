@@ -3,7 +3,7 @@
 `schema` is the vocabulary (format, version, attribute kinds per op, limits), `values`
 and `attrs` the typed JSON encodings, `writer` turns a graph into records, `reader`
 rebuilds and checks a graph from untrusted records (the security boundary), `safejson`
-and `npzfile` parse the two files without trusting them. `autograph.export` is the
+and `npzfile` parse the two files without trusting them. `autograph.serialization.export` is the
 public face; the schema is documented in `docs/graph_schema.md`.
 """
 

@@ -12,7 +12,8 @@ import dataclasses
 import re
 
 from autograph.errors import AutographError
-from autograph.ir.ops import MULTI_AXIS_REDUCTION, REDUCTION, Op
+from autograph.ir import ops
+from autograph.ir.ops import Op
 
 FORMAT = "autograph-graph"
 VERSION = 1
@@ -64,35 +65,27 @@ DEFAULT_LIMITS = Limits()
 
 # ---- attributes -------------------------------------------------------------------
 #
-# Each op's attributes: name -> (kind, required). A kind names one codec in `attrs.py`.
-# The reader rejects missing required, unknown, and wrongly typed attributes.
+# Each op's attributes are declared with the op (`ir.ops.ATTRIBUTES`: name -> (kind,
+# required)); a kind names one codec in `attrs.py`. The reader rejects missing required,
+# unknown, and wrongly typed attributes.
 
-AttrSpec = dict[str, tuple[str, bool]]
+AttrSpec = ops.AttrSpec
+ATTR_SPECS: dict[Op, AttrSpec] = ops.ATTRIBUTES
 
-_REDUCE: AttrSpec = {"axes": ("axes", True), "keepdims": ("bool", False)}
-_ARG_REDUCE: AttrSpec = {"axis": ("int_or_none", False), "keepdims": ("bool", False)}
 
-ATTR_SPECS: dict[Op, AttrSpec] = {op: {} for op in Op}
-ATTR_SPECS.update({op: _REDUCE for op in MULTI_AXIS_REDUCTION})
-ATTR_SPECS.update({op: _ARG_REDUCE for op in REDUCTION - MULTI_AXIS_REDUCTION})
-ATTR_SPECS.update({
-    Op.CONSTANT: {"value": ("constant", True)},
-    Op.CAST: {"dtype": ("dtype", True), "weak": ("bool", False)},
-    Op.RESHAPE: {"shape": ("shape", True)},
-    Op.TRANSPOSE: {"perm": ("ints", True)},
-    Op.BROADCAST_TO: {"shape": ("shape", True)},
-    Op.CONCATENATE: {"axis": ("int", True)},
-    Op.FULL: {"shape": ("shape", True), "value": ("scalar", True),
-              "dtype": ("dtype_or_none", False)},
-    Op.ARANGE: {"start": ("scalar", True), "stop": ("scalar", True),
-                "step": ("scalar", False), "dtype": ("dtype_or_none", False)},
-    Op.EYE: {"n": ("int", True), "m": ("int_or_none", False), "k": ("int", False),
-             "dtype": ("dtype_or_none", False)},
-    Op.INDEX: {"index": ("index", True)},
-    Op.SET_INDEX: {"index": ("index", True)},
-    Op.PRINT: {"template": ("template", False), "sep": ("str", False),
-               "end": ("str", False)},
-})
+def attribute_table() -> str:
+    """The docs' table of attributes per op (docs/graph_schema.md), from `ATTR_SPECS`:
+    ops with the same attributes share a row, in the order of the enum."""
+    rows: dict[tuple, list[str]] = {}
+    for op in Op:
+        rows.setdefault(tuple(ATTR_SPECS[op].items()), []).append(f"`{op.printed_name}`")
+    lines = ["| op | attributes |", "| -- | ---------- |"]
+    for spec, names in rows.items():
+        cells = "; ".join(f"`{name}`{'' if required else ' *opt*'}: {ops.ATTRIBUTE_KINDS[kind]}"
+                          for name, (kind, required) in spec) or "none"
+        lines.append(f"| {' '.join(names)} | {cells} |")
+    return "\n".join(lines) + "\n"
+
 
 # Ops by their printed name, the spelling graph.json uses.
 OPS_BY_NAME: dict[str, Op] = {op.printed_name: op for op in Op}

@@ -21,11 +21,10 @@ from autograph.serialization.schema import (ATTR_SPECS, CONSTANT_KEY_PREFIX, FOR
                                             INLINE_CONSTANT_ELEMENTS, PARAM_KEY, VERSION,
                                             ExportError)
 from autograph.serialization.values import encode_type
+from autograph.version import __version__
 
 
 def _generator() -> str:
-    from autograph import __version__
-
     return f"autograph {__version__}"
 
 

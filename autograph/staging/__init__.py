@@ -14,7 +14,7 @@ state of staged branches and loops), control_flow, iterables, builtins, lists, c
 captures (where captured arrays are read at call time), guards (one signature's
 argument check and program call, the api's per-call fast path).
 
-Layering: imports `autograph.ir`, `autograph.errors`, `autograph.operators.variables` and
+Layering: imports `autograph.ir`, `autograph.errors`, `autograph.staging.variables` and
 NumPy only.
 """
 
@@ -22,6 +22,9 @@ from __future__ import annotations
 
 from autograph.errors import StagingError
 from autograph.staging import context
+# dispatch and indexing install NumPy's protocols and indexing on Tensor (numpy_api, which
+# dispatch imports, the ndarray methods): imported here, before anything can be traced.
+from autograph.staging import dispatch, indexing  # noqa: F401
 from autograph.staging.builtins import call_builtin
 from autograph.staging.concrete import NeedsStaticArgument
 from autograph.staging.context import current, set_origin_resolver

@@ -13,7 +13,7 @@ import numpy as np
 from autograph import ir
 from autograph.errors import StagingError
 from autograph.ir.ops import Op
-from autograph.operators.variables import UndefinedReturnValue
+from autograph.staging.variables import UndefinedReturnValue
 from autograph.staging import pytrees
 from autograph.staging.state import (alias_of, coerce, describe, is_tensor_like, is_undefined,
                                      label_of, same_static, unify, value_of, zeros)

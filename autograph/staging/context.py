@@ -114,6 +114,9 @@ class TraceContext:
         self.sites: list[Site] = []  # where each captured array is read at call time
         self.locator = locator
         self.cond_depth = 0
+        # What the trace decided that the user may want to know (loops left unrolled, ...),
+        # one line each, shown by `f.explain()`.
+        self.notes: list[str] = []
 
     # -- activation ---------------------------------------------------------------------
 

@@ -83,3 +83,16 @@ def array_function(func, args, kwargs):
 
 
 __all__ = ["array_ufunc", "array_function", "qualified_name", "UFUNC_OPS"]
+
+
+def _tensor_array_ufunc(self, ufunc, method, *inputs, **kwargs):
+    return array_ufunc(ufunc, method, inputs, kwargs)
+
+
+def _tensor_array_function(self, func, types, args, kwargs):
+    return array_function(func, args, kwargs)
+
+
+# NumPy's protocols, installed here so that tensor.py need not import this module.
+Tensor.__array_ufunc__ = _tensor_array_ufunc
+Tensor.__array_function__ = _tensor_array_function

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from autograph.ir.ops import Op
-from autograph.staging import concrete, context
+from autograph.staging import concrete, context, numpy_api
 from autograph.staging.tensor import EMPTY, Tensor, cast, lift, merge_sources, to_value
 
 _INDEX_ERROR = ("only integers, slices (`:`), ellipsis (`...`), numpy.newaxis (`None`) and "
@@ -150,8 +150,6 @@ def setitem(tensor: Tensor, key, value) -> None:
 
 def _masked_assign(tensor: Tensor, mask: Tensor, stored: Tensor) -> None:
     """`x[mask] = v` for a scalar `v`: x = where(mask, v, x) — same result, static shape."""
-    from autograph.staging import numpy_api
-
     if mask.shape != tensor.shape[:mask.ndim]:
         raise IndexError(f"boolean index of shape {mask.shape} does not match the indexed "
                          f"array of shape {tensor.shape}")
@@ -163,3 +161,8 @@ def _masked_assign(tensor: Tensor, mask: Tensor, stored: Tensor) -> None:
     expanded = numpy_api.reshape(mask, mask.shape + (1,) * (tensor.ndim - mask.ndim))
     result = numpy_api.where(expanded, stored, tensor)
     tensor._rebind(result.value, result._sources)
+
+
+# Python's indexing protocol, installed here so that tensor.py need not import this module.
+Tensor.__getitem__ = getitem
+Tensor.__setitem__ = setitem

@@ -13,7 +13,7 @@ import numpy as np
 from autograph import ir
 from autograph.errors import StagingError
 from autograph.ir.types import TensorType, dtype_name
-from autograph.operators.variables import UndefinedReturnValue
+from autograph.staging.variables import UndefinedReturnValue
 from autograph.staging import pytrees
 from autograph.staging.concrete import NeedsStaticArgument
 from autograph.staging.state import (NUMBERS, alias_of, coerce, describe, is_tensor_like,

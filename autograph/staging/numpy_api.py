@@ -491,3 +491,60 @@ def eye(N, M=None, k=0, dtype=float, order="C", **kw):
     return apply(Op.EYE, n=static_int(N, "np.eye size"),
                  m=None if M is None else static_int(M, "np.eye size"),
                  k=static_int(k, "np.eye k"), dtype=np.dtype(dtype))
+
+
+# ---- ndarray methods ----------------------------------------------------------------------
+# Installed on Tensor here, next to the functions they call, so that adding a method is one
+# line in one place and `x.sum(...)` cannot drift from `np.sum(x, ...)`.
+
+def method(name: str) -> Callable[[Callable], Callable]:
+    """Installs the decorated function as Tensor's method `name`."""
+    def install(fn: Callable) -> Callable:
+        setattr(Tensor, name, fn)
+        return fn
+    return install
+
+
+# Methods whose positional parameters are the function's after the array.
+for _function in (sum, prod, mean, max, min, any, all, argmax, argmin, clip, dot):
+    method(_function.__name__)(_function)
+Tensor.T = property(transpose, doc="`x.T`: the reversed axes, a view.")
+
+
+@method("astype")
+def _astype_method(self, dtype, order="K", casting="unsafe", subok=True, copy=True):
+    return astype(self, dtype, copy=copy)
+
+
+@method("reshape")
+def _reshape_method(self, *shape, order="C"):
+    if len(shape) == 1 and not isinstance(shape[0], (int, Tensor)):
+        shape = shape[0]
+    return reshape(self, shape, order=order)
+
+
+@method("transpose")
+def _transpose_method(self, *axes):
+    if len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list))):
+        axes = axes[0]
+    return transpose(self, axes or None)
+
+
+@method("swapaxes")
+def _swapaxes_method(self, axis1, axis2):
+    return swapaxes(self, axis1, axis2)
+
+
+@method("squeeze")
+def _squeeze_method(self, axis=None):
+    return squeeze(self, axis)
+
+
+@method("flatten")
+def _flatten_method(self, order="C"):
+    return reshape(self, (-1,), order=order).copy()
+
+
+@method("ravel")
+def _ravel_method(self, order="C"):
+    return reshape(self, (-1,), order=order)

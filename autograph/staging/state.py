@@ -22,7 +22,7 @@ import numpy as np
 from autograph import ir
 from autograph.ir.ops import Op
 from autograph.ir.types import TensorType, python_type_of
-from autograph.operators.variables import Undefined, UndefinedReturnValue
+from autograph.staging.variables import Undefined, UndefinedReturnValue
 from autograph.staging.tensor import Tensor
 
 NUMBERS = (bool, int, float, complex)

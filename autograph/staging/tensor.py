@@ -116,10 +116,6 @@ class Tensor:
     def weak(self) -> bool:
         return self._value.type.weak
 
-    @property
-    def T(self) -> Tensor:
-        return numpy_api.transpose(self)
-
     def __repr__(self) -> str:
         return f"<Tensor {self._value.type}>"
 
@@ -139,13 +135,9 @@ class Tensor:
                 f"too, which a converted function cannot do; assign into a copy instead "
                 f"(`y = x.copy()`)")
 
-    # -- the NumPy protocols -------------------------------------------------------------
-
-    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        return dispatch.array_ufunc(ufunc, method, inputs, kwargs)
-
-    def __array_function__(self, func, types, args, kwargs):
-        return dispatch.array_function(func, args, kwargs)
+    # The NumPy protocols (`__array_ufunc__`, `__array_function__`) are installed by
+    # dispatch.py, indexing (`__getitem__`, `__setitem__`) by indexing.py and the ndarray
+    # methods by numpy_api.py, each next to the functions they call.
 
     # -- concrete values: not available while tracing ----------------------------------------
 
@@ -198,79 +190,13 @@ class Tensor:
             raise TypeError("iteration over a 0-d array")
         return (self[k] for k in range(self.shape[0]))
 
-    # -- indexing -------------------------------------------------------------------------
-
-    def __getitem__(self, key):
-        return staged_indexing.getitem(self, key)
-
-    def __setitem__(self, key, value):
-        staged_indexing.setitem(self, key, value)
-
-    # -- ndarray methods -------------------------------------------------------------------
-
-    def astype(self, dtype, order="K", casting="unsafe", subok=True, copy=True):
-        return numpy_api.astype(self, dtype, copy=copy)
-
-    def reshape(self, *shape, order="C"):
-        if len(shape) == 1 and not isinstance(shape[0], int) and not is_tensor(shape[0]):
-            shape = shape[0]
-        return numpy_api.reshape(self, shape, order=order)
-
-    def transpose(self, *axes):
-        if len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list))):
-            axes = axes[0]
-        return numpy_api.transpose(self, axes or None)
-
-    def swapaxes(self, axis1, axis2):
-        return numpy_api.swapaxes(self, axis1, axis2)
-
-    def squeeze(self, axis=None):
-        return numpy_api.squeeze(self, axis)
-
-    def flatten(self, order="C"):
-        return numpy_api.reshape(self, (-1,), order=order).copy()
-
-    def ravel(self, order="C"):
-        return numpy_api.reshape(self, (-1,), order=order)
+    # -- ndarray methods that need nothing but the tensor itself ---------------------------
 
     def copy(self, order="C"):
         return Tensor(self.value, self._sources)
 
     def fill(self, value):
         self[...] = value
-
-    def dot(self, other, out=None):
-        return numpy_api.dot(self, other, out)
-
-    def sum(self, axis=None, dtype=None, out=None, keepdims=False, **kw):
-        return numpy_api.sum(self, axis, dtype, out, keepdims, **kw)
-
-    def prod(self, axis=None, dtype=None, out=None, keepdims=False, **kw):
-        return numpy_api.prod(self, axis, dtype, out, keepdims, **kw)
-
-    def mean(self, axis=None, dtype=None, out=None, keepdims=False, **kw):
-        return numpy_api.mean(self, axis, dtype, out, keepdims, **kw)
-
-    def max(self, axis=None, out=None, keepdims=False, **kw):
-        return numpy_api.max(self, axis, out, keepdims, **kw)
-
-    def min(self, axis=None, out=None, keepdims=False, **kw):
-        return numpy_api.min(self, axis, out, keepdims, **kw)
-
-    def any(self, axis=None, out=None, keepdims=False, **kw):
-        return numpy_api.any(self, axis, out, keepdims, **kw)
-
-    def all(self, axis=None, out=None, keepdims=False, **kw):
-        return numpy_api.all(self, axis, out, keepdims, **kw)
-
-    def argmax(self, axis=None, out=None, keepdims=False):
-        return numpy_api.argmax(self, axis, out, keepdims=keepdims)
-
-    def argmin(self, axis=None, out=None, keepdims=False):
-        return numpy_api.argmin(self, axis, out, keepdims=keepdims)
-
-    def clip(self, min=None, max=None, out=None, **kw):
-        return numpy_api.clip(self, min, max, out, **kw)
 
     def __getattr__(self, name):
         if not name.startswith("__") and hasattr(np.ndarray, name):
@@ -465,10 +391,6 @@ def _rdivmod(self, other):
 
 Tensor.__divmod__ = _divmod
 Tensor.__rdivmod__ = _rdivmod
-
-# Imported last: these modules import Tensor from here.
-from autograph.staging import dispatch, numpy_api  # noqa: E402
-from autograph.staging import indexing as staged_indexing  # noqa: E402
 
 __all__ = ["Tensor", "is_tensor", "lift", "apply", "cast", "to_value", "merge_sources",
            "NotOperand", "EMPTY", "StagingError"]

@@ -26,7 +26,7 @@ import numpy as np
 from autograph import ir
 from autograph.errors import StagingError
 from autograph.ir.types import DTYPE_NAMES, TensorType
-from autograph.operators.variables import Undefined
+from autograph.staging.variables import Undefined
 from autograph.staging import captures, context, pytrees
 from autograph.staging.tensor import Tensor
 from autograph.staging.undefined import UndefinedAfterStaging
@@ -145,6 +145,8 @@ class Trace:
     param_names: list[str]
     # Where each captured array is read at call time (captures.py); none: held as traced.
     sites: list[captures.Site] = dataclasses.field(default_factory=list)
+    # What tracing decided that explain() shows (loops left unrolled and why): context.notes.
+    notes: list[str] = dataclasses.field(default_factory=list)
 
     def flat_inputs(self, bound: inspect.BoundArguments) -> list:
         """The graph's inputs for a call: traced argument leaves, then captured arrays
@@ -253,7 +255,7 @@ def trace(fn: Callable, args: tuple, kwargs: dict, static_argnames=(), name: str
         graph = ctx.builder.finish(outputs)
     ir.verify(graph)
     return Trace(graph, inputs, list(ctx.captured), tree, leaves, static_args,
-                 list(bound.arguments), list(ctx.sites))
+                 list(bound.arguments), list(ctx.sites), list(ctx.notes))
 
 
 def _argument(ctx, value, path: str, weak: bool) -> Tensor:

@@ -10,7 +10,7 @@ operators keep treating it as "no value" when it flows on as state.
 from __future__ import annotations
 
 from autograph.errors import StagingError
-from autograph.operators.variables import Undefined
+from autograph.staging.variables import Undefined
 from autograph.staging import context
 
 

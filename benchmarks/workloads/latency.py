@@ -42,7 +42,7 @@ def child(batch: int, numba_only: bool = False) -> dict:
     import numba  # noqa: F401
 
     import autograph
-    from autograph.codegen import numba_cpu  # noqa: F401
+    from autograph.codegen.cpu import backend as numba_cpu  # noqa: F401
     imported = time.perf_counter()
 
     from benchmarks.workloads import w1_mlp

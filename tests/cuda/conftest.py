@@ -16,7 +16,7 @@ import pytest
 def _kernels_can_run() -> bool:
     if os.environ.get("NUMBA_ENABLE_CUDASIM") == "1":
         return True
-    from autograph.codegen import cuda_runtime
+    from autograph.codegen.cuda import runtime as cuda_runtime
 
     return cuda_runtime.unavailable_reason() is None
 
@@ -36,7 +36,8 @@ def compile_cuda(cuda_cache):
     """compile(graph, **options) -> program, with the session's cache folder and, unless
     given, the simulator-sized target (tiny blocks and tiles: every path is exercised on
     small shapes, and real devices run it as well)."""
-    from autograph.codegen import cuda_runtime, numba_cuda
+    from autograph.codegen.cuda import runtime as cuda_runtime
+    from autograph.codegen.cuda import backend as numba_cuda
 
     def compile(graph, target=cuda_runtime.SIMULATOR_TARGET, **options):
         return numba_cuda.compile_graph(graph, cuda_cache, target=target, **options)
@@ -51,7 +52,7 @@ def check_graph(compile_cuda):
     On a real GPU each graph also runs with the device target (full-size blocks and
     tiles), so both targets' kernels are checked there.
     """
-    from autograph.codegen import cuda_runtime
+    from autograph.codegen.cuda import runtime as cuda_runtime
     from autograph.ir import run
     from cuda_support import assert_all_same
 

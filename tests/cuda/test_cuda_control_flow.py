@@ -83,7 +83,7 @@ def test_print_every_call(compile_cuda, capfd):
 
 
 def test_agrees_with_the_cpu_backend(compile_cuda, cuda_cache):
-    numba_cpu = pytest.importorskip("autograph.codegen.numba_cpu")
+    numba_cpu = pytest.importorskip("autograph.codegen.cpu.backend")
     graph = loops_graph()
     args = [np.array([0.5, -1.0, 2.0, 3.5], np.float32), np.int32(2), np.bool_(True)]
     assert_all_same(compile_cuda(graph)(*args), numba_cpu.compile_graph(graph, cuda_cache)(*args),

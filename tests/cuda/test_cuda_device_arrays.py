@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from autograph.codegen import cuda_runtime
+from autograph.codegen.cuda import runtime as cuda_runtime
 from autograph.errors import AutographError
 from autograph.ir import Builder, Op, TensorType, run
 from cuda_support import assert_all_same, assert_same

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from autograph.codegen import cuda_runtime
+from autograph.codegen.cuda import runtime as cuda_runtime
 from autograph.ir import Builder, Op, TensorType
 from cuda_support import sample
 

@@ -9,12 +9,12 @@ import textwrap
 
 import pytest
 
-from autograph.codegen import cuda_runtime
+from autograph.codegen.cuda import runtime as cuda_runtime
 
 _SCRIPT = textwrap.dedent("""
     import numpy as np
     import autograph
-    from autograph.codegen import numba_cuda
+    from autograph.codegen.cuda import backend as numba_cuda
     from autograph.errors import AutographError
     from autograph.ir import Builder, Op, TensorType
     b = Builder("g")

@@ -7,7 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from autograph.codegen import cuda_kernels, cuda_runtime
+from autograph.codegen.cuda import reduction_kernels as rk
+from autograph.codegen.cuda import runtime as cuda_runtime
 from autograph.ir import Builder, Op, TensorType
 from cuda_support import sample
 
@@ -56,7 +57,7 @@ def test_reduction_over_every_axis_choice(op, dtype, check_graph):
 ])
 @pytest.mark.parametrize("op", [Op.SUM, Op.MEAN, Op.MAX, Op.ALL, Op.ARGMIN], ids=str)
 def test_kernel_styles(shape, axes, style, op, check_graph):
-    plan = cuda_kernels.plan_reduction(shape, axes, TARGET.block, TARGET.partials)
+    plan = rk.plan_reduction(shape, axes, TARGET.block, TARGET.partials)
     assert plan.style == style
     rng = np.random.default_rng(6)
     dtype = "b1" if op is Op.ALL else "f4"

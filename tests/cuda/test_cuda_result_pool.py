@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograph.codegen import cuda_runtime
+from autograph.codegen.cuda import runtime as cuda_runtime
 from autograph.ir import Builder, Op, TensorType, run
 from cuda_support import assert_same
 

@@ -1,0 +1,2 @@
+"""autograph beside other tools: Dask scale-out and the chapter's `Benchmark` timer.
+"""

@@ -1,0 +1,2 @@
+"""Ways of looking at a converted function: display (graphs, sources), explain(), highlighting.
+"""
