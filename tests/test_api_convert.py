@@ -4,7 +4,6 @@ containers, methods, `lower` and `explain`, backends, threads."""
 from __future__ import annotations
 
 import collections
-import importlib.util
 import threading
 import warnings
 
@@ -44,13 +43,6 @@ def test_unknown_backend_and_static_name_are_rejected():
         autograph.convert(lambda x: x, backend="tpu")
     with pytest.raises(AutographError, match="not parameters"):
         autograph.convert(lambda x: x, static_argnames=("y",))
-
-
-def test_cuda_backend_without_cuda_codegen_says_so():
-    if importlib.util.find_spec("autograph.codegen.cuda.backend") is not None:
-        pytest.skip("a CUDA backend is installed")
-    with pytest.raises(AutographError, match="no CUDA"):
-        autograph.convert(lambda x: x * 2, backend="cuda")(X3)
 
 
 def scaled(x, s):
