@@ -4,6 +4,12 @@
     .venv/bin/python benchmarks/run.py --quick               # smaller, fewer repeats: < 1 min
     .venv/bin/python benchmarks/run.py --only W2,W6 --no-peers
     .venv/bin/python benchmarks/run.py --skip torch.compile --markdown /tmp/report.md
+    .venv/bin/python benchmarks/run.py --load 1 --no-peers   # one busy process competing
+
+`--load N` starts N processes that spin on a core for the whole run (users' machines are
+never idle: a browser, CI neighbours, other Dask tasks) and times autograph twice per case,
+with Numba's default thread count and with one thread, interleaved; the table's last line
+gives the ratio default / one thread (the issue's bar: never above 1.1).
 
 For each case: every system is built and called once and its result compared with the
 user's function run as written (a failure or a wrong result is recorded, not raised);
@@ -27,6 +33,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Callable
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -79,8 +86,25 @@ class Settings:
 # ---- measuring ----------------------------------------------------------------------------
 
 
-def run_case(case: common.Case, settings: Settings, skip: list[str], sources: Path | None) -> dict:
-    """Checks, then times, every system of `case`; returns the JSON-able result."""
+def _one_thread(fn: Callable) -> Callable:
+    """`fn` run with one Numba thread (the setting is per calling thread, so set around
+    each call; it costs well under a microsecond)."""
+    import numba
+
+    def call(*args):
+        default = numba.get_num_threads()
+        numba.set_num_threads(1)
+        try:
+            return fn(*args)
+        finally:
+            numba.set_num_threads(default)
+    return call
+
+
+def run_case(case: common.Case, settings: Settings, skip: list[str], sources: Path | None,
+             compare_threads: bool = False) -> dict:
+    """Checks, then times, every system of `case`; returns the JSON-able result. With
+    `compare_threads`, autograph is timed with one Numba thread as well."""
     systems = [s for s in case.systems
                if s.kind == common.BASELINE or not any(word in s.name for word in skip)]
     checked = common.check_case(case, [s.name for s in systems])
@@ -99,10 +123,22 @@ def run_case(case: common.Case, settings: Settings, skip: list[str], sources: Pa
                                   warmup=0 if baseline else settings.warmup,
                                   budget_s=settings.budget_s,
                                   estimate=c.first_call_s if baseline else None)
+    one_thread = f"{common.AUTOGRAPH_NAME} (1 thread)"
+    if compare_threads and common.AUTOGRAPH_NAME in plans:
+        c = checked[common.AUTOGRAPH_NAME]
+        plans[one_thread] = timing.plan(_one_thread(c.fn), c.args, calls=case.calls,
+                                        repeats=settings.repeats, warmup=settings.warmup,
+                                        budget_s=settings.budget_s)
     timings = {**timing.measure(plans), **sampled}
+    alone = timings.pop(one_thread, None)
     if sources is not None:
         _write_source(case, checked, sources)
-    return _result(case, checked, timings)
+    result = _result(case, checked, timings)
+    default = timings.get(common.AUTOGRAPH_NAME)
+    if alone is not None and alone.samples and default is not None and default.samples:
+        result["threads"] = {"default_s": default.median, "one_thread_s": alone.median,
+                             "default_vs_one": default.median / alone.median}
+    return result
 
 
 def _write_source(case: common.Case, checked: dict, folder: Path) -> None:
@@ -298,6 +334,12 @@ def render_case(result: dict) -> str:
         lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
     if result["details"]:
         lines += ["", "details: " + json.dumps(result["details"], default=_round)]
+    if result.get("threads"):
+        t = result["threads"]
+        lines += ["", f"threads: autograph with the default thread count "
+                      f"{timing.format_seconds(t['default_s'])}, with one thread "
+                      f"{timing.format_seconds(t['one_thread_s'])}: default / one = "
+                      f"{t['default_vs_one']:.2f}"]
     return "\n".join(lines)
 
 
@@ -339,6 +381,9 @@ def parse_args(argv):
     parser.add_argument("--threads", type=int,
                         help="set OMP/OPENBLAS/MKL/NUMBA_NUM_THREADS (and XLA's, for 1) to N "
                              "(default: leave the libraries' own choice)")
+    parser.add_argument("--load", type=int, default=0,
+                        help="run N busy processes while measuring, and time autograph with "
+                             "the default thread count against one thread")
     parser.add_argument("--json", type=Path, default=DEFAULT_JSON, help="where to write JSON")
     parser.add_argument("--markdown", type=Path, help="also write the full report here")
     parser.add_argument("--sources", type=Path, help="write autograph's generated programs here")
@@ -352,21 +397,33 @@ def parse_args(argv):
     return args
 
 
+def _start_load(n: int) -> list[subprocess.Popen]:
+    """`n` processes that keep a core busy until killed."""
+    return [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(n)]
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     settings = Settings(args.quick, args.repeats, args.budget)
     started = time.perf_counter()
     peers = peer_tools.none() if args.no_peers else peer_tools.load(compile=not args.quick)
     env = environment(peers, settings)
+    env["competing busy processes (--load)"] = args.load
     print(f"# autograph benchmarks\n\n{render_environment(env)}\n", flush=True)
     results = []
-    for workload_id in args.only:
-        for case in load(workload_id).cases(settings.size, peers):
-            case_started = time.perf_counter()
-            result = run_case(case, settings, args.skip, args.sources)
-            result["wall_s"] = time.perf_counter() - case_started
-            results.append(result)
-            print(render_case(result) + "\n", flush=True)
+    spinners = _start_load(args.load)
+    try:
+        for workload_id in args.only:
+            for case in load(workload_id).cases(settings.size, peers):
+                case_started = time.perf_counter()
+                result = run_case(case, settings, args.skip, args.sources,
+                                  compare_threads=args.load > 0)
+                result["wall_s"] = time.perf_counter() - case_started
+                results.append(result)
+                print(render_case(result) + "\n", flush=True)
+    finally:
+        for spinner in spinners:
+            spinner.kill()
     env["threads"]["numba threading layer"] = _threading_layer()
     env["load average (1, 5, 15 min) at end"] = _load()
     env["wall_s"] = time.perf_counter() - started
