@@ -122,6 +122,10 @@ def load_program(writer: ProgramWriter, cache_dir=None) -> CompiledProgram:
     directory = cache.default_cache_dir() if cache_dir is None else Path(cache_dir)
     module = cache.load_module(source, directory)
     function = getattr(module, ProgramWriter.function_name_of(graph))
+    if writer.uses_parallel:
+        from autograph.codegen.cpu.threads import AdaptiveThreads  # imports Numba
+
+        function = AdaptiveThreads(function)
     buffers = ()
     if writer.result_params:
         runtime = load_cpu_runtime()
