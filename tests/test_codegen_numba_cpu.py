@@ -705,6 +705,63 @@ def test_print_matches_numpy_formatting_every_call(cache_dir, capfd):
     assert "x = [ 0.1  2.  -3.5] s = 0.1 7 0.25" in want
 
 
+# ---- check (issue 16: a staged assert, int() of NaN) ----------------------------------------
+
+def check_graph():
+    b = Builder("checking")
+    x = b.add_input(TensorType((3,), F64), "x")
+    total = b.emit(Op.SUM, [x], axes=(0,), keepdims=False)
+    b.emit_node(Op.CHECK, [b.emit(Op.LOGICAL_NOT, [b.emit(Op.ISNAN, [total])])],
+                error="ValueError")
+    b.emit_node(Op.CHECK, [b.emit(Op.GT, [total, b.emit(Op.CONSTANT, [], value=0.0)])],
+                error="AssertionError", message="the sum must be positive")
+    return b.finish([b.emit(Op.MUL, [x, b.emit(Op.CONSTANT, [], value=2.0)])])
+
+
+def test_check_raises_its_error_on_every_call(cache_dir):
+    graph = check_graph()
+    program = compile_graph(graph, cache_dir)
+    ok = np.array([1.0, 2.0, 3.0])
+    assert_same(program(ok)[0], run(graph, ok)[0])
+    for bad, error, text in ((-ok, AssertionError, "the sum must be positive"),
+                             (np.array([np.nan, 1.0, 1.0]), ValueError, "")):
+        for runner in (program, lambda a: run(graph, a)):
+            with pytest.raises(error) as info:
+                runner(bad)
+            assert str(info.value) == text
+
+
+def scan_graph():
+    b = Builder("scans")
+    x = b.add_input(TensorType((4, 3), F64), "x")
+    return b.finish([b.emit(Op.CUMSUM, [x], axis=0), b.emit(Op.CUMPROD, [x], axis=1)])
+
+
+def test_scans_match_numpy(cache_dir):
+    graph = scan_graph()
+    x = np.arange(12.0).reshape(4, 3) - 5.0
+    program = compile_graph(graph, cache_dir)
+    for got, want in zip(program(x), (np.cumsum(x, axis=0), np.cumprod(x, axis=1))):
+        assert_same(got, want)
+
+
+def random_graph():
+    b = Builder("draws")
+    u = b.emit(Op.RANDOM, [], distribution="uniform", shape=(1000,), dtype=F64)
+    k = b.emit(Op.RANDOM, [], distribution="integers", shape=(1000,), dtype=I64, low=3,
+               high=7)
+    return b.finish([u, k])
+
+
+def test_random_draws_are_new_on_every_call_and_in_range(cache_dir):
+    program = compile_graph(random_graph(), cache_dir)
+    (u1, k1), (u2, _) = program(), program()
+    assert u1.dtype == F64 and k1.dtype == I64 and u1.shape == (1000,)
+    assert not np.array_equal(u1, u2)
+    assert 0.0 <= u1.min() and u1.max() < 1.0 and abs(u1.mean() - 0.5) < 0.05
+    assert set(np.unique(k1)) == {3, 4, 5, 6}
+
+
 # ---- the program text -----------------------------------------------------------------------
 
 def mlp_graph():
@@ -852,7 +909,7 @@ GRAPH_BUILDERS = (
     + [lambda p=p: linalg_graph(*p)[0] for p in LINALG_PAIRS]
     + [lambda dt=dt: shape_graph(dt)[0] for dt in (F32, BOOL, I64)]
     + [lambda: creation_graph()[0], lambda: index_graph()[0], collatz_graph, loops_graph,
-       print_graph, mlp_graph]
+       print_graph, check_graph, scan_graph, random_graph, mlp_graph]
     + [lambda dt=dt: arithmetic_graph(dt)[0] for dt in ARITHMETIC_DTYPES]
 )
 

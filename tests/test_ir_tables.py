@@ -39,7 +39,7 @@ def test_property_sets():
     assert ops.COMMUTATIVE <= ops.BINARY
     assert ops.REGION_NAMES.keys() == ops.CONTROL_FLOW
     assert ops.CREATION == {Op.FULL, Op.ARANGE, Op.EYE}
-    assert ops.SIDE_EFFECT == {Op.PRINT}
+    assert ops.SIDE_EFFECT == {Op.PRINT, Op.CHECK}
     for group in (ops.UNARY, ops.BINARY, ops.REDUCTION, ops.CONTROL_FLOW, ops.COMMUTATIVE):
         assert isinstance(group, frozenset)
 

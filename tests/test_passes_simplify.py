@@ -39,9 +39,12 @@ SIMPLIFIED = [  # (x type, f(x), the rule's report line)
     (T((), I32), _bin(Op.MUL, np.int32(1)), "x*1 -> x"),
     (T((), B1), _bin(Op.MUL, True), "x*1 -> x"),
     (WEAK_F64, _bin(Op.MUL, 1), "x*1 -> x"),
-    (V3, _bin(Op.ADD, 0), "x+0 -> x"),
-    (V3, _bin(Op.ADD, 0.0, left=True), "x+0 -> x"),
+    (V3, _bin(Op.ADD, -0.0), "x+0 -> x"),              # exact: -0.0 + -0.0 is -0.0
+    (V3, _bin(Op.ADD, -0.0, left=True), "x+0 -> x"),
+    (T((3,), I32), _bin(Op.ADD, 0), "x+0 -> x"),
     (V3, _bin(Op.SUB, 0), "x-0 -> x"),
+    (V3, _bin(Op.SUB, 0.0), "x-0 -> x"),               # exact: -0.0 - 0.0 is -0.0
+    (T((3,), C128), _bin(Op.SUB, 0), "x-0 -> x"),
     (V3, _bin(Op.TRUEDIV, 1.0), "x/1 -> x"),
     (V3, lambda b, x: b.emit(Op.NEG, [b.emit(Op.NEG, [x])]), "--x -> x"),
     (V3, lambda b, x: b.emit(Op.POS, [x]), "+x -> x"),
@@ -74,6 +77,14 @@ REFUSED = [  # the rewrite would change the output type (or the value)
     (T((), B1), _bin(Op.ADD, 0)),                    # bool + int is int64
     (T((), I64, True), _bin(Op.MUL, 1.0)),           # Python int * Python float is a float
     (V3, _bin(Op.MUL, 2)),
+    (V3, _bin(Op.ADD, 0)),                           # -0.0 + 0 is +0.0
+    (V3, _bin(Op.ADD, 0.0, left=True)),
+    (T((3,), C128), _bin(Op.ADD, -0.0)),             # the imaginary -0.0 becomes +0.0
+    (V3, _bin(Op.SUB, -0.0)),                        # x - (-0.0) is x + 0.0
+    (V3, _bin(Op.MUL, 0)),                           # nan*0, inf*0, -1*0 are not 0
+    (T((3,), C128), _bin(Op.MUL, 1)),                # (a + inf j)(1 + 0j) is nan + inf j
+    (T((3,), C128), _bin(Op.TRUEDIV, 1)),
+    (T((3,), C128), _bin(Op.POW, 1)),
     (V3, _bin(Op.SUB, 0, left=True)),                # 0-x is not x
     (V3, _bin(Op.TRUEDIV, 1, left=True)),            # 1/x is not x
     (T((3,), I64), _bin(Op.TRUEDIV, 1)),             # i64 / 1 is f64
@@ -139,7 +150,7 @@ def test_chains_simplify_in_one_walk():
             x = b.emit(Op.NEG, [x])
         r = b.emit(Op.RESHAPE, [b.emit(Op.RESHAPE, [b.emit(Op.RESHAPE, [x], shape=(6,))],
                                                    shape=(3, 2))], shape=(1, 6))
-        return b.emit(Op.MUL, [const(b, 1), b.emit(Op.ADD, [r, const(b, 0)])])
+        return b.emit(Op.MUL, [const(b, 1), b.emit(Op.ADD, [r, const(b, -0.0)])])
     g, args = _unary(T((2, 3), F64), build)
     after, report = optimize(g, "simplify", "dce", args=args)
     assert str(after) == dedent("""

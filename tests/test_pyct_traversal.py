@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SOURCES = [
     ROOT / "autograph" / "converters" / "control_flow.py",
     ROOT / "autograph" / "pyct" / "analysis" / "activity.py",
-    ROOT / "autograph" / "pyct" / "templates.py",
+    ROOT / "autograph" / "pyct" / "sources.py",
     ROOT / "tests" / "test_converter_golden.py",
 ]
 

@@ -304,7 +304,8 @@ def test_plan_attributes(call, args, kwargs, op, attrs):
 
 
 def test_every_planned_function_is_routed():
-    assert creation.FUNCTIONS == set(creation.PLANS)
+    # np.random.*, np.array of tensors, np.full with a traced fill: routed calls (CALLS)
+    assert creation.FUNCTIONS == set(creation.PLANS) | set(creation.CALLS)
     from autograph.operators import creation as routed
     assert routed.FUNCTIONS is creation.FUNCTIONS
 

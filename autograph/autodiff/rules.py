@@ -34,7 +34,8 @@ import numpy as np
 
 from autograph.autodiff.emitter import Emitter, const, expand, i64, reshape, sum_to, zeros
 from autograph.ir.graph import Value
-from autograph.ir.ops import COMPARISON, CREATION, PREDICATE, SIDE_EFFECT, Op
+from autograph.ir.ops import (COMPARISON, CREATION, NONDETERMINISTIC, PREDICATE, SIDE_EFFECT,
+                             Op)
 from autograph.ir.types import TensorType
 
 _I64 = np.dtype(np.int64)
@@ -224,6 +225,26 @@ def _kept(shape, axes) -> tuple[int, ...]:
 def _sum_rule(b, eqn, ct):
     x = eqn.inputs[0]
     return [expand(b, ct, x.type.shape, eqn.attrs["axes"], eqn.attrs.get("keepdims", False))]
+
+
+def _reversed_cumsum(b, y, axis):
+    """sum_{j >= i} y[j] along `axis`, as total - cumsum + y (no reversal op needed)."""
+    total = b.emit(Op.SUM, [y], axes=(axis,), keepdims=True)
+    return _add(b, b.emit(Op.SUB, [total, b.emit(Op.CUMSUM, [y], axis=axis)]), y)
+
+
+def _cumsum_rule(b, eqn, ct):
+    """The VJP of a cumulative sum is the cumulative sum taken from the other end."""
+    return [_reversed_cumsum(b, ct, eqn.attrs["axis"])]
+
+
+def _cumprod_rule(b, eqn, ct):
+    """d out[j] / d x[i] = out[j] / x[i] for j >= i: the reversed cumsum of ct * out,
+    divided by x. Exact where x has no zeros; at a zero it is inf/nan (JAX's scan-based
+    rule is exact there; this one is not)."""
+    x = eqn.inputs[0]
+    weighted = b.emit(Op.MUL, [ct, eqn.out])
+    return [_div(b, _reversed_cumsum(b, weighted, eqn.attrs["axis"]), x)]
 
 
 def _mean_rule(b, eqn, ct):
@@ -443,6 +464,8 @@ VJP: dict[Op, Rule] = {
     Op.MOD: _mod_rule,
     Op.WHERE: _where_rule,
     Op.SUM: _sum_rule,
+    Op.CUMSUM: _cumsum_rule,
+    Op.CUMPROD: _cumprod_rule,
     Op.MEAN: _mean_rule,
     Op.MAX: _max_min_rule,
     Op.MIN: _max_min_rule,
@@ -460,7 +483,7 @@ VJP: dict[Op, Rule] = {
 
 # Gradients stop at these ops (their outputs never carry a cotangent).
 NON_DIFFERENTIABLE: frozenset[Op] = (
-    COMPARISON | PREDICATE | CREATION | SIDE_EFFECT
+    COMPARISON | PREDICATE | CREATION | SIDE_EFFECT | NONDETERMINISTIC
     | {Op.ARGMAX, Op.ARGMIN, Op.ANY, Op.ALL}
     | {Op.FLOOR, Op.CEIL, Op.TRUNC, Op.RINT, Op.SIGN, Op.FLOORDIV}   # piecewise constant
     | {Op.INVERT, Op.BITWISE_AND, Op.BITWISE_OR, Op.BITWISE_XOR,     # integer/bool only

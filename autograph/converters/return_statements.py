@@ -5,6 +5,12 @@ follows it is guarded by `if not do_return:`, loops containing it stop through t
 and the function ends with `return ag__.return_value(retval_)`. A function whose only
 `return` is its last statement is left alone.
 
+A function whose end may be reached (`if c: return x` and nothing after it) gets the
+`return None` Python runs there written out, so that a staged `if` that returns a tensor on
+one path and falls off the end on the other meets None against the tensor and is refused
+with an error naming the line (a graph output cannot be None on some calls), instead of
+returning the placeholder zeros the return value holds on paths that did not return.
+
 Example:
     def f(n):                        def f(n):
         for i in range(n):               do_return = False
@@ -70,6 +76,35 @@ def _sets(stmts, flag):
     return any(guards.sets_flag(s, flag) for s in stmts)
 
 
+def falls_through(stmts) -> bool:
+    """Whether running `stmts` may reach their end (conservative: True when unsure)."""
+    if not stmts:
+        return True
+    last = stmts[-1]
+    if isinstance(last, (ast.Return, ast.Raise)):
+        return False
+    if isinstance(last, ast.If):
+        return falls_through(last.body) or falls_through(last.orelse)
+    if isinstance(last, ast.While) and isinstance(last.test, ast.Constant) and last.test.value:
+        return any(isinstance(n, ast.Break) for n in _own_statements(last.body))
+    if isinstance(last, (ast.With, ast.AsyncWith)):
+        return falls_through(last.body)
+    return True
+
+
+def _own_statements(stmts):
+    """The statements of a loop body, not those of loops (or functions) nested in it."""
+    for stmt in stmts:
+        yield stmt
+        if isinstance(stmt, (ast.For, ast.While, ast.AsyncFor, ast.FunctionDef,
+                             ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        for field in ("body", "orelse", "finalbody", "handlers"):
+            inner = getattr(stmt, field, None)
+            if isinstance(inner, list):
+                yield from _own_statements(inner)
+
+
 class ReturnTransformer(base.Converter):
     STATEMENTS_ONLY = True  # it rewrites statements only: expressions are not walked
 
@@ -79,6 +114,9 @@ class ReturnTransformer(base.Converter):
             return node
         flag = self.ctx.namer.new_name("do_return")
         retval = self.ctx.namer.new_name("retval_")
+        if falls_through(node.body):  # the implicit `return None`, written out
+            node.body.append(base.located(ast.Return(value=ast.Constant(value=None)),
+                                          node.body[-1]))
         body = _ReturnReplacer(flag, retval).visit(ast.Module(body=node.body, type_ignores=[])).body
         holder = ast.Module(body=body, type_ignores=[])
         guards.guard_nested_blocks(holder, flag)

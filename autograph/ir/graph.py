@@ -64,6 +64,10 @@ class Node:
                 value = ("ndarray", value.dtype.str, value.shape, value.tobytes())
             elif isinstance(value, np.dtype):
                 value = ("dtype", value.str)
+            elif isinstance(value, float):  # -0.0 is not 0.0 (and NaN is one key)
+                value = ("float", value.hex())
+            elif isinstance(value, complex):
+                value = ("complex", value.real.hex(), value.imag.hex())
             items.append((name, type(value).__name__, value))
         return tuple(items)
 

@@ -21,6 +21,12 @@ Attributes per op (all hashable, except CONSTANT's array):
 - FULL: shape, dtype, value; ARANGE: start, stop, step, dtype; EYE: n, m, k, dtype.
 - INDEX / SET_INDEX: index (see `indexing.py`).
 - PRINT: template (str pieces and input positions), sep, end.
+- CHECK: error (the exception's name: AssertionError, ValueError, OverflowError),
+  message. One 0-d bool input; raises `error(message)` when the program runs and it is
+  false (a staged `assert`, `int()` of NaN).
+- CUMSUM CUMPROD: axis (a non-negative int); the result has the input's shape.
+- RANDOM: distribution ("uniform" [0, 1), "normal" (standard), "integers" [low, high)),
+  shape, dtype, low/high (for "integers"). No inputs; a new draw on every call.
 - COND / WHILE / FOR: none; their sub-graphs are regions (names in REGION_NAMES).
 """
 
@@ -126,6 +132,12 @@ class Op(enum.Enum):
     FOR = enum.auto()
     # side effects
     PRINT = enum.auto()
+    CHECK = enum.auto()
+    # scans (issue 18)
+    CUMSUM = enum.auto()
+    CUMPROD = enum.auto()
+    # random draws: a new sample on every call (issue 18)
+    RANDOM = enum.auto()
 
     @property
     def printed_name(self) -> str:
@@ -211,7 +223,12 @@ SHAPE = frozenset({Op.RESHAPE, Op.TRANSPOSE, Op.BROADCAST_TO, Op.CONCATENATE})
 CREATION = frozenset({Op.FULL, Op.ARANGE, Op.EYE})
 INDEXING = frozenset({Op.INDEX, Op.SET_INDEX})
 CONTROL_FLOW = frozenset({Op.COND, Op.WHILE, Op.FOR})
-SIDE_EFFECT = frozenset({Op.PRINT})
+SIDE_EFFECT = frozenset({Op.PRINT, Op.CHECK})
+# Running (cumulative) reductions along one axis: `axis` attribute, result the input's shape.
+SCAN = frozenset({Op.CUMSUM, Op.CUMPROD})
+# Ops whose result differs from call to call: never folded, merged or hoisted (a pass's
+# `is_pure` says no), but dropped when unused, as NumPy would draw and discard.
+NONDETERMINISTIC = frozenset({Op.RANDOM})
 COMMUTATIVE = frozenset({Op.ADD, Op.MUL, Op.MAXIMUM, Op.MINIMUM, Op.HYPOT, Op.EQ, Op.NE,
                          Op.LOGICAL_AND, Op.LOGICAL_OR, Op.LOGICAL_XOR,
                          Op.BITWISE_AND, Op.BITWISE_OR, Op.BITWISE_XOR})
@@ -227,7 +244,8 @@ REGION_NAMES: dict[Op, tuple[str, ...]] = {
 # Ops whose (non-0-d) results are buffers the program allocates (in C order): a fresh array
 # nobody else holds. Views (reshape, transpose, broadcast_to, basic indexing), graph
 # inputs, constants and region results are not.
-ALLOCATING = ELEMENTWISE | REDUCTION | LINALG | CREATION | {Op.CONCATENATE, Op.SET_INDEX}
+ALLOCATING = (ELEMENTWISE | REDUCTION | LINALG | CREATION | SCAN | NONDETERMINISTIC
+              | {Op.CONCATENATE, Op.SET_INDEX})
 
 
 # ---- attributes ---------------------------------------------------------------------------
@@ -278,4 +296,9 @@ ATTRIBUTES: dict[Op, AttrSpec] = {
     Op.INDEX: {"index": ("index", True)},
     Op.SET_INDEX: {"index": ("index", True)},
     Op.PRINT: {"template": ("template", False), "sep": ("str", False), "end": ("str", False)},
+    Op.CHECK: {"error": ("str", True), "message": ("str", False)},
+    Op.CUMSUM: {"axis": ("int", True)},
+    Op.CUMPROD: {"axis": ("int", True)},
+    Op.RANDOM: {"distribution": ("str", True), "shape": ("shape", True),
+                "dtype": ("dtype", True), "low": ("scalar", False), "high": ("scalar", False)},
 }

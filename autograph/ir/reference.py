@@ -38,6 +38,17 @@ def _set_index(x, value, *dynamic, index):
     return out
 
 
+# The exceptions a CHECK may raise, by the name its `error` attribute holds.
+CHECK_ERRORS = {"AssertionError": AssertionError, "ValueError": ValueError,
+                "OverflowError": OverflowError}
+
+
+def _check(condition, error, message=""):
+    if not bool(condition):
+        raise CHECK_ERRORS[error](message) if message else CHECK_ERRORS[error]()
+    return None
+
+
 def _print(*values, template=(), sep=" ", end="\n"):
     pieces = [values[p] if isinstance(p, int) and not isinstance(p, bool) else p
               for p in template]
@@ -54,6 +65,15 @@ def _reduction(fn):
 
 def _arg_reduction(fn):
     return lambda x, axis=None, keepdims=False: fn(x, axis=axis, keepdims=keepdims)
+
+
+def _random(distribution, shape, dtype, low=0, high=1):
+    """A new draw from NumPy's global generator (np.random.seed seeds it)."""
+    if distribution == "uniform":
+        return np.asarray(np.random.random_sample(shape)).astype(dtype)
+    if distribution == "normal":
+        return np.asarray(np.random.standard_normal(shape)).astype(dtype)
+    return np.asarray(np.random.randint(low, high, shape, dtype=dtype))
 
 
 NUMPY_IMPL: dict[Op, Callable] = {
@@ -82,4 +102,8 @@ NUMPY_IMPL: dict[Op, Callable] = {
     Op.INDEX: _index,
     Op.SET_INDEX: _set_index,
     Op.PRINT: _print,
+    Op.CHECK: _check,
+    Op.CUMSUM: lambda x, axis: np.cumsum(x, axis=axis),
+    Op.CUMPROD: lambda x, axis: np.cumprod(x, axis=axis),
+    Op.RANDOM: _random,
 }

@@ -360,6 +360,50 @@ def _print_rule(types, attrs):
     return []
 
 
+def _check_rule(types, attrs):
+    if len(types) != 1 or types[0].shape != () or types[0].dtype != np.bool_:
+        raise StagingError(f"check: expects one 0-d bool input, got {list(map(str, types))}")
+    if attrs.get("error") not in ("AssertionError", "ValueError", "OverflowError"):
+        raise StagingError(f"check: unknown error {attrs.get('error')!r}")
+    return []
+
+
+# ---- scans and random draws ---------------------------------------------------------
+
+_SCANNER = {Op.CUMSUM: np.cumsum, Op.CUMPROD: np.cumprod}
+
+
+def _scan_rule(op: Op) -> Callable:
+    def rule(types, attrs):
+        _arity(op, types, 1)
+        (x,) = types
+        if x.ndim == 0:
+            raise StagingError(f"{op}: needs at least one dimension, got {x}")
+        axis = _check_axis(op, attrs["axis"], x)
+        if axis != attrs["axis"]:
+            raise StagingError(f"{op}: axis must be non-negative, got {attrs['axis']}")
+        dtype = _SCANNER[op](np.ones((1,), x.dtype)).dtype
+        return [TensorType(x.shape, dtype)]
+    return rule
+
+
+_DISTRIBUTIONS = {"uniform": "f", "normal": "f", "integers": "iu"}
+
+
+def _random_rule(types, attrs):
+    _arity(Op.RANDOM, types, 0)
+    kind = attrs["distribution"]
+    dtype = np.dtype(attrs["dtype"])
+    if kind not in _DISTRIBUTIONS:
+        raise StagingError(f"random: unknown distribution {kind!r}")
+    if dtype.kind not in _DISTRIBUTIONS[kind]:
+        raise StagingError(f"random: a {kind} draw cannot be {dtype}")
+    if kind == "integers" and not attrs.get("low", 0) < attrs.get("high", 0):
+        raise StagingError(f"random: integers need low < high, got {attrs.get('low')}, "
+                           f"{attrs.get('high')}")
+    return [TensorType(_shape_attr(Op.RANDOM, attrs["shape"]), dtype)]
+
+
 # ---- control flow -----------------------------------------------------------------
 
 def _is_bool_scalar(t: TensorType) -> bool:
@@ -440,4 +484,8 @@ RULES: dict[Op, Callable] = {
     Op.INDEX: _index_rule,
     Op.SET_INDEX: _set_index_rule,
     Op.PRINT: _print_rule,
+    Op.CHECK: _check_rule,
+    Op.CUMSUM: _scan_rule(Op.CUMSUM),
+    Op.CUMPROD: _scan_rule(Op.CUMPROD),
+    Op.RANDOM: _random_rule,
 }

@@ -127,14 +127,24 @@ def _unrolled_for(iterable, staged, extra_test, body, state, names, why=None):
                 return state
             if not verdict:
                 break
-        new_state = body(item, *state)
-        if (probe is not None and unrolling.holds_tensor(new_state)
-                and not unrolling.holds_mutable(new_state)):
-            staged_loop = _stage_from_start(iterable, staged, extra_test, body, state, names,
-                                            probe)
-            if isinstance(staged_loop, tuple):
-                return staged_loop
-            unrolled.why = f"its body could not be staged ({staged_loop})"
+        if probe is None:
+            new_state = body(item, *state)
+        else:
+            unrolling.begin_probe(ctx)
+            try:
+                new_state = body(item, *state)
+            except BaseException:
+                unrolling.replay(ctx, unrolling.end_probe(ctx))
+                raise
+            prints = unrolling.end_probe(ctx)
+            if (unrolling.holds_tensor(new_state)
+                    and not unrolling.holds_mutable(new_state)):
+                staged_loop = _stage_from_start(iterable, staged, extra_test, body, state,
+                                                names, probe)
+                if isinstance(staged_loop, tuple):
+                    return staged_loop  # the first iteration's Python prints never happened
+                unrolled.why = f"its body could not be staged ({staged_loop})"
+            unrolling.replay(ctx, prints)
         state = new_state
         unrolled.done()
     unrolled.finish()

@@ -12,6 +12,7 @@ from __future__ import annotations
 from autograph import staging
 
 FUNCTIONS = staging.CREATION_FUNCTIONS
+routes = staging.routes_creation  # FUNCTIONS, and methods of NumPy random generators
 
 
 def call_creation(fn, args: tuple, kwargs: dict):

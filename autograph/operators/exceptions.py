@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from autograph import staging
+from autograph.staging import checks
 
 
 def assert_stmt(condition, message=None):
     """`assert condition, message()`; `message` is a function so it is evaluated only on failure."""
     if staging.is_tensor(condition):
-        return staging.assert_(condition, message)
+        return checks.assert_(condition, message)
     if not condition:
         if message is None:
             raise AssertionError

@@ -42,7 +42,7 @@ OVERLOADED = frozenset({
     builtins.print, builtins.range, builtins.len, builtins.enumerate, builtins.zip,
     builtins.reversed, builtins.min, builtins.max, builtins.sum, builtins.abs,
     builtins.int, builtins.float, builtins.bool,
-})
+}) | frozenset(staging.SCALAR_MATH)  # math.sqrt, round, ... of a traced scalar
 
 
 def call_builtin(fn, args: tuple, kwargs: dict):
@@ -51,4 +51,6 @@ def call_builtin(fn, args: tuple, kwargs: dict):
         staging.is_tensor(v) for v in kwargs.values()
     ):
         return staging.call_builtin(fn, args, kwargs)
+    if fn is builtins.print and staging.unrolling.hold_print(args, kwargs):
+        return None  # the first iteration of a loop being probed (staging/unrolling.py)
     return fn(*args, **kwargs)

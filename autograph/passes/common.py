@@ -12,7 +12,7 @@ from typing import Iterator
 import numpy as np
 
 from autograph.ir.graph import Graph, Node, Region, Value
-from autograph.ir.ops import CONTROL_FLOW, SIDE_EFFECT, Op
+from autograph.ir.ops import CONTROL_FLOW, NONDETERMINISTIC, SIDE_EFFECT, Op
 
 
 def constant_array(value: Value) -> np.ndarray | None:
@@ -46,8 +46,10 @@ def has_side_effects(node: Node) -> bool:
 
 
 def is_pure(node: Node) -> bool:
-    """A node a pass may move, merge or drop: no side effects and no regions."""
-    return node.op not in SIDE_EFFECT and node.op not in CONTROL_FLOW and not node.regions
+    """A node a pass may move, merge or fold: no side effects, no regions, and the same
+    result on every call (a random draw is not: two draws are two nodes, one per call)."""
+    return (node.op not in SIDE_EFFECT and node.op not in CONTROL_FLOW
+            and node.op not in NONDETERMINISTIC and not node.regions)
 
 
 def regions_postorder(region: Region) -> Iterator[Region]:

@@ -42,9 +42,12 @@ from __future__ import annotations
 
 from typing import Callable
 
+import numpy as np
+
 from autograph.ir import rules
 from autograph.ir.graph import Graph, Node, Region, Value
 from autograph.ir.ops import COMMUTATIVE, Op
+from autograph.passes.common import constant_array
 from autograph.passes.common import is_constant_equal as _is
 from autograph.passes.report import Changes
 
@@ -80,16 +83,55 @@ def _identity_perm(node, x):
     return x if tuple(node.attrs["perm"]) == tuple(range(x.type.ndim)) else None
 
 
+def _zeros(k: Value, negative: bool) -> bool:
+    """`k` is a constant of zeros whose sign bits (real and imaginary parts) are all
+    `negative`; an integer or bool zero counts as +0."""
+    array = constant_array(k)
+    if array is None or array.size == 0 or array.dtype.kind not in "biufc":
+        return False
+    if not np.all(array == 0):
+        return False
+    if array.dtype.kind in "biu":
+        return not negative
+    parts = (array.real, array.imag) if array.dtype.kind == "c" else (array,)
+    return all(bool(np.all(np.signbit(p) == negative)) for p in parts)
+
+
+def _kind(x: Value) -> str:
+    return x.type.dtype.kind
+
+
+def _plus_zero(n, x, k):
+    """x + 0 -> x only where it is exact: integers, or floats plus -0.0 (x + +0.0 turns
+    -0.0 into +0.0; a complex x + 0 does that to the imaginary part)."""
+    if _kind(x) in "iu":
+        return x if _zeros(k, False) else None
+    return x if _kind(x) == "f" and _zeros(k, True) else None
+
+
+def _minus_zero(n, x, k):
+    """x - 0 -> x for +0 (and integer 0): -0.0 - 0.0 is -0.0; x - (-0.0) is x + 0.0."""
+    return x if _kind(x) in "iufc" and _zeros(k, False) else None
+
+
+def _not_complex(rule):
+    """A rule that is exact for real numbers only: (a + inf j) * (1 + 0j) is nan + inf j,
+    and -0.0 imaginary parts turn into +0.0."""
+    return lambda n, x, k: None if _kind(x) == "c" else rule(n, x, k)
+
+
 # (op, algebra, rewrite): the table is the documentation and the report's wording.
+# Every rule is exact for IEEE floats (signed zeros, NaN, infinities) and for wrapping
+# integers, which is what the rules' tests check against NumPy: x*0 -> 0 is not
+# (nan*0, inf*0, -1*0), nor x+0 -> x (-0.0+0 is +0.0), nor x-x -> 0 (inf-inf).
 RULES: list[tuple[Op, str, Callable]] = [
-    (Op.MUL, "x*1 -> x", lambda n, x, k: x if _is(k, 1) else None),
-    # -0.0 + 0 is +0.0, which compares equal to -0.0; XLA's simplifier takes it too
-    (Op.ADD, "x+0 -> x", lambda n, x, k: x if _is(k, 0) else None),
-    (Op.SUB, "x-0 -> x", lambda n, x, k: x if _is(k, 0) else None),
-    (Op.TRUEDIV, "x/1 -> x", lambda n, x, k: x if _is(k, 1) else None),
+    (Op.MUL, "x*1 -> x", _not_complex(lambda n, x, k: x if _is(k, 1) else None)),
+    (Op.ADD, "x+0 -> x", _plus_zero),
+    (Op.SUB, "x-0 -> x", _minus_zero),
+    (Op.TRUEDIV, "x/1 -> x", _not_complex(lambda n, x, k: x if _is(k, 1) else None)),
     (Op.NEG, "--x -> x", _double_negation),
     (Op.POS, "+x -> x", lambda n, x: x),
-    (Op.POW, "x**1 -> x", lambda n, x, k: x if _is(k, 1) else None),
+    (Op.POW, "x**1 -> x", _not_complex(lambda n, x, k: x if _is(k, 1) else None)),
     # not for complex x: NumPy's complex power differs from the product in the last bit
     (Op.POW, "x**2 -> x*x",
      lambda n, x, k: (Op.MUL, [x, x], {}) if _is(k, 2) and x.type.dtype.kind != "c" else None),

@@ -49,6 +49,7 @@ from autograph.runtime import conversion
 from autograph.views import display
 from autograph.views import explanation
 from autograph.errors import AutographError
+from autograph.ir.analysis import aliasing
 from autograph.ir.types import DTYPE_NAMES
 from autograph.runtime import pickling
 from autograph.runtime.optimization import Optimization
@@ -127,6 +128,12 @@ class Specialization:
         # they read only if these are the same objects (see staging.guards).
         self.now = list(trace.captured)
         self.finish, self.finisher = trace.finisher()
+        # Fresh results the program may return sharing a buffer the caller sees (an
+        # argument, a constant, another result): copied here (ir/analysis/aliasing.py).
+        self.copies = aliasing.outputs_to_copy(graph, getattr(trace, "fresh_outputs", ()))
+        if self.copies:
+            self.finish, self.finisher = "build", functools.partial(
+                _copy_outputs, trace.build_outputs, tuple(sorted(self.copies)))
         # The Numba CPU program's jitted function (its dispatcher), called directly by
         # guards when every input already has its exact type.
         self.raw = getattr(program, "function", None) if backend == "cpu" else None
@@ -145,7 +152,7 @@ class Specialization:
             return outputs[0]
         if self.finish == "convert":
             return self.finisher(outputs[0])
-        return self.trace.build_outputs(outputs)
+        return self.finisher(outputs)
 
     def call_bound(self, bound: inspect.BoundArguments):
         """Runs the program on a bound call (raises StaleCapture if a captured array was
@@ -206,6 +213,14 @@ class Specialization:
                              else ())
         guard.spec = self
         return guard
+
+
+def _copy_outputs(build, copies, outputs):
+    """`build(outputs)` with the outputs at `copies` replaced by copies of themselves."""
+    outputs = list(outputs)
+    for k in copies:
+        outputs[k] = outputs[k].copy()
+    return build(outputs)
 
 
 def _exact_input(value, ttype) -> bool:

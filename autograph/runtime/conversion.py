@@ -142,7 +142,7 @@ def converted_call(fn, args: tuple, kwargs: dict | None):
             return py_builtins.call_builtin(fn, args, kwargs)
         if fn in py_builtins.ITERABLES:  # np.ndindex: one whose loop can be staged
             return py_builtins.ITERABLES[fn](*args, **kwargs)
-        if fn in creation.FUNCTIONS:  # np.zeros(...) while tracing: a graph node
+        if creation.routes(fn):  # np.zeros(...), np.random.rand(...) while tracing: a node
             return creation.call_creation(fn, args, kwargs)
     inner = getattr(fn, "__ag_python_function__", None)  # an @autograph.convert function
     if inner is not None:

@@ -7,10 +7,13 @@ package whenever they meet a tensor: a staged `if` (`cond`), `while` (`while_loo
 (`call_builtin`). `trace` records one call as a graph; the api compiles and caches it.
 
 Modules: context (the trace, regions, origins), tensor (Tensor and its operators),
-indexing, dispatch + numpy_api (the NumPy API), creation (np.zeros, np.arange, ... with
+indexing, dispatch + numpy_api (the NumPy API) with its composites numpy_math,
+numpy_rearrange, numpy_linalg and numpy_random (np.random as RANDOM nodes), scalar_math
+(math.* and round on traced scalars), api_table (the generated list of all of it), creation (np.zeros, np.arange, ... with
 plain arguments, staged while tracing), pytrees, state + branches + loops (the
 state of staged branches and loops), control_flow, iterables, builtins, lists, concrete
-(needing concrete values), undefined (possibly-undefined variables), tracing (one call),
+(needing concrete values), unrolling (which loops over static ranges are staged, the
+budget of unrolled ones), undefined (possibly-undefined variables), tracing (one call),
 captures (where captured arrays are read at call time), guards (one signature's
 argument check and program call, the api's per-call fast path).
 
@@ -21,16 +24,20 @@ NumPy only.
 from __future__ import annotations
 
 from autograph.errors import StagingError
-from autograph.staging import context
+from autograph.staging import context, unrolling  # noqa: F401 - staging.unrolling
 # dispatch and indexing install NumPy's protocols and indexing on Tensor (numpy_api, which
 # dispatch imports, the ndarray methods): imported here, before anything can be traced.
 from autograph.staging import dispatch, indexing  # noqa: F401
+# The supported-API table; it installs the "did you mean" of unsupported NumPy functions.
+from autograph.staging import api_table  # noqa: F401
 from autograph.staging.builtins import call_builtin
 from autograph.staging.concrete import NeedsStaticArgument
 from autograph.staging.context import current, set_origin_resolver
 from autograph.staging.control_flow import (assert_, cond, for_loop, if_exp, logical_and,
                                             logical_not, logical_or, while_loop)
 from autograph.staging.creation import FUNCTIONS as CREATION_FUNCTIONS, stage as stage_creation
+from autograph.staging.creation import routes as routes_creation
+from autograph.staging.scalar_math import OVERLOADS as SCALAR_MATH
 from autograph.staging.iterables import StagedIterable, stages_loop
 from autograph.staging.lists import is_staged_list, list_append, list_pop
 from autograph.staging.tensor import Tensor
@@ -48,7 +55,7 @@ def is_tracing() -> bool:
 
 
 __all__ = [
-    "CREATION_FUNCTIONS", "NeedsStaticArgument", "StagingError", "Tensor", "Trace", "assert_",
+    "CREATION_FUNCTIONS", "NeedsStaticArgument", "SCALAR_MATH", "routes_creation", "StagingError", "Tensor", "Trace", "assert_",
     "call_builtin", "cond", "current", "for_loop", "if_exp", "is_staged_list", "is_tensor", "is_tracing",
     "list_append", "list_pop", "logical_and", "logical_not", "logical_or",
     "set_origin_resolver", "signature_key", "stage_creation", "stages_loop", "trace",

@@ -79,6 +79,13 @@ class BranchMerge:
             return a
         if is_tensor_like(a) and is_tensor_like(b):
             return self._tensor_slot(label, a, b)
+        if label == "the return value" and (a is None) != (b is None):
+            value = describe(b if a is None else a)
+            raise StagingError(
+                f"the function returns {value} on some paths and None on others (a `return` "
+                f"without a value, or the end of the function) as decided by a traced value "
+                f"at line {self.line}; a converted function must return the same kind of "
+                f"value on every path: add the missing `return`", self.origin)
         raise StagingError(f"{label} is {describe(a)} in the true branch but {describe(b)} "
                            f"in the false branch of {self.where} at line {self.line}",
                            self.origin)

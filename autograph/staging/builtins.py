@@ -16,7 +16,7 @@ import numpy as np
 from autograph.ir.ops import Op
 from autograph.ir.rules import infer
 from autograph.ir.types import TensorType
-from autograph.staging import context, iterables, numpy_api
+from autograph.staging import checks, context, iterables, numpy_api, scalar_math
 from autograph.staging.control_flow import truth
 from autograph.staging.tensor import Tensor, apply, cast, lift
 
@@ -153,6 +153,7 @@ def _int(value, *args):
     t = _scalar(value, "int")
     if t.dtype.kind == "c":
         raise TypeError("int() argument must not be complex")
+    checks.int_of_float(t)  # int(nan) raises ValueError, int(inf) OverflowError
     return cast(t, np.int64, weak=True)
 
 
@@ -178,6 +179,10 @@ OVERLOADS = {
     builtins.min: _min, builtins.max: _max, builtins.sum: _sum, builtins.abs: _abs,
     builtins.int: _int, builtins.float: _float, builtins.bool: _bool,
 }
+
+
+# math.sqrt(t), round(t), ...: scalar_math.py (a module of its own, see its docstring).
+OVERLOADS.update(scalar_math.OVERLOADS)
 
 
 def call_builtin(fn, args, kwargs):

@@ -19,6 +19,7 @@ the specialisation no longer fits (`StaleCapture`) and the api traces again.
 
 from __future__ import annotations
 
+import hashlib
 import types
 from typing import Any, Sequence
 
@@ -107,6 +108,14 @@ class Locator:
         kind, name, holder, param, _ = found
         return Site(kind, name, holder, array, param)
 
+    def reachable(self) -> dict[int, tuple[str, np.ndarray]]:
+        """id(array) -> (name, array) for every array bound in the function's cells, its
+        globals or the static arguments' attributes (ambiguous ones included)."""
+        found: dict[int, tuple[str, np.ndarray]] = {}
+        self._scan(lambda value, entry: found.setdefault(id(value), (entry[1], value))
+                   if type(value) is np.ndarray else None)
+        return found
+
     def _build_index(self) -> dict[int, tuple]:
         """id(array) -> (kind, name, holder, param, array) for arrays bound in exactly one
         place among the function's cells, its globals and the static arguments' attributes."""
@@ -121,6 +130,13 @@ class Locator:
             else:
                 index[id(value)] = (*entry, value)
 
+        self._scan(offer)
+        for key in ambiguous:
+            del index[key]
+        return index
+
+    def _scan(self, offer) -> None:
+        """Calls `offer(value, (kind, name, holder, param))` for each place's value."""
         function = _plain_function(self._fn)
         if function is not None:
             for name, cell in zip(function.__code__.co_freevars, function.__closure__ or ()):
@@ -136,9 +152,42 @@ class Locator:
             if type(attributes) is dict and not isinstance(value, (type, types.ModuleType)):
                 for attr, item in list(attributes.items()):
                     offer(item, (ATTRIBUTE, f"{pname}.{attr}", attr, param))
-        for key in ambiguous:
-            del index[key]
-        return index
+
+
+class WriteWatch:
+    """Notices arrays the function reaches without taking them as arguments (globals,
+    closure cells, attributes of `self`) being written *while it is traced*.
+
+    Such a write (`Z[...] = Z + 1` on a global, `self.position += self.velocity`) runs
+    in NumPy on the real array during the trace, once, and is not in the graph: every
+    later call would skip it, silently. Until these writes are staged, the trace stops
+    with an error naming the array instead. Arrays are compared bit for bit (a digest
+    for big ones), before and after the trace.
+    """
+
+    _COPY_LIMIT = 1 << 24  # bytes: smaller arrays are compared by a copy, bigger by a digest
+
+    def __init__(self, locator: Locator):
+        self._before = {key: (name, array, self._fingerprint(array))
+                        for key, (name, array) in locator.reachable().items()}
+
+    @classmethod
+    def _fingerprint(cls, array: np.ndarray):
+        if array.nbytes <= cls._COPY_LIMIT:
+            return array.tobytes()
+        return hashlib.blake2b(np.ascontiguousarray(array).data, digest_size=16).digest()
+
+    def written(self) -> list[str]:
+        """The names of the arrays whose contents changed since the watch began; those
+        compared by a copy get their contents back (the failed call leaves no trace)."""
+        names = []
+        for name, array, print_ in self._before.values():
+            if self._fingerprint(array) != print_:
+                names.append(name)
+                if isinstance(print_, bytes) and len(print_) == array.nbytes and \
+                        array.flags.writeable:
+                    array[...] = np.frombuffer(print_, array.dtype).reshape(array.shape)
+        return names
 
 
 def _plain_function(fn):

@@ -224,8 +224,28 @@ PLANS: dict[Callable, Callable] = {
     np.identity: _plan_identity,
 }
 
-FUNCTIONS = frozenset(PLANS)
-"""The NumPy functions `stage` knows; converted code routes their calls to it."""
+FUNCTIONS = set(PLANS)
+"""The functions `stage` knows; converted code routes their calls to it (`register` adds)."""
+
+# Calls other staging modules stage (np.random.*, np.array of tensors, np.full with a
+# traced fill value): fn -> impl(*args, **kwargs), a result or None to go on as above.
+CALLS: dict[Callable, Callable] = {}
+
+# Methods of NumPy random generator objects (`rng.normal`): a predicate and the refusal
+# (numpy_random.py installs both), checked by `stage` for calls `routes` lets through.
+random_method: Callable | None = None
+refuse_random_method: Callable | None = None
+
+
+def register(fn, impl: Callable) -> None:
+    """Routes converted code's calls of `fn` to `impl` while tracing."""
+    CALLS[fn] = impl
+    FUNCTIONS.add(fn)
+
+
+def routes(fn) -> bool:
+    """Whether converted code's call of `fn` comes to `stage` (fn is hashable)."""
+    return fn in FUNCTIONS or (random_method is not None and random_method(fn))
 
 
 def plan(fn, args: tuple, kwargs: dict) -> tuple[Op, dict] | None:
@@ -241,6 +261,13 @@ def plan(fn, args: tuple, kwargs: dict) -> tuple[Op, dict] | None:
 
 def stage(fn, args: tuple, kwargs: dict) -> Tensor | None:
     """`fn(*args, **kwargs)` as a graph node of the current trace, or None (see module)."""
+    impl = CALLS.get(fn)
+    if impl is not None:
+        staged = impl(*args, **kwargs)
+        if staged is not None:
+            return staged
+    elif fn not in PLANS and random_method is not None and random_method(fn):
+        refuse_random_method(fn)
     node = plan(fn, args, kwargs)
     if node is None:
         return None
@@ -248,4 +275,4 @@ def stage(fn, args: tuple, kwargs: dict) -> Tensor | None:
     return apply(op, **attrs)
 
 
-__all__ = ["FUNCTIONS", "PLANS", "plan", "stage"]
+__all__ = ["CALLS", "FUNCTIONS", "PLANS", "plan", "register", "routes", "stage"]

@@ -12,6 +12,10 @@ import numpy as np
 
 from autograph.ir.ops import UFUNC
 from autograph.staging import numpy_api
+# Composites in modules beside numpy_api register themselves (`implements`, `method`,
+# `creation.register`) when imported.
+from autograph.staging import (numpy_linalg, numpy_math, numpy_random,  # noqa: F401
+                               numpy_rearrange)
 from autograph.staging.tensor import Tensor, apply, cast
 
 # ufunc -> IR op (np.divide is np.true_divide, np.abs is np.absolute: one entry each).
@@ -37,6 +41,15 @@ def qualified_name(func) -> str:
 
 def _unsupported(what: str, why: str = ""):
     return numpy_api.unsupported(what, why)
+
+
+# name -> "did you mean ...": installed by api_table.py (which reads this module's tables).
+suggest = None
+
+
+def _unknown(name: str):
+    """The error for a NumPy function nothing stages, with the nearest staged spelling."""
+    return numpy_api.unsupported(name, suggest(name) if suggest is not None else "")
 
 
 def _numpy_value(result):
@@ -71,15 +84,19 @@ def _array_ufunc(ufunc, method: str, inputs, kwargs):
         return numpy_api.matmul(*inputs)
     op = UFUNC_OPS.get(ufunc)
     if op is None:
-        raise _unsupported(name)
+        composite = numpy_api.FUNCTIONS.get(ufunc)  # np.exp2, np.fmax, ... (numpy_math.py)
+        if composite is None:
+            raise _unknown(name)
+        return composite(*inputs, **{k: v for k, v in kwargs.items() if v is not None})
     return apply(op, *inputs)
 
 
 def array_function(func, args, kwargs):
     impl = numpy_api.FUNCTIONS.get(func)
     if impl is None:
-        raise _unsupported(qualified_name(func))
-    return _numpy_value(impl(*args, **kwargs))
+        raise _unknown(qualified_name(func))
+    result = impl(*args, **kwargs)
+    return result if getattr(impl, "python_result", False) else _numpy_value(result)
 
 
 __all__ = ["array_ufunc", "array_function", "qualified_name", "UFUNC_OPS"]

@@ -44,6 +44,8 @@ def same_static(a, b) -> bool:
         return True
     if type(a) is not type(b) or isinstance(a, (Tensor, np.ndarray)):
         return False
+    if isinstance(a, (float, complex, np.inexact)):  # -0.0 == 0.0, but 1/-0.0 is -inf
+        return np.asarray(a).tobytes() == np.asarray(b).tobytes()
     try:
         return bool((a == b) is True or (isinstance(a, np.generic) and a == b))
     except Exception:

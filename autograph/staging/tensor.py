@@ -262,7 +262,52 @@ def apply(op: Op, *operands, alias: str | None = None, **attrs) -> Tensor:
         value, s = to_value(x, ctx)
         values.append(value)
         sources = merge_sources(sources, s)
+    if op in _WRAPPING_BINARY and len(operands) == 2:
+        _check_python_int(operands, values)
+    elif op in _COMPARING and len(operands) == 2:
+        values = _widen_for_python_int(operands, values, ctx)
     return Tensor(ctx.emit(op, values, **attrs), sources, alias, ctx)
+
+
+# Binary ops where NumPy converts a Python int to the other operand's integer dtype, and
+# raises OverflowError (NEP 50) when it does not fit: `np.int8 array + 300`. Comparisons
+# compare the true values instead and are not in the list.
+_WRAPPING_BINARY = frozenset({Op.ADD, Op.SUB, Op.MUL, Op.FLOORDIV, Op.MOD, Op.POW,
+                              Op.MAXIMUM, Op.MINIMUM, Op.BITWISE_AND, Op.BITWISE_OR,
+                              Op.BITWISE_XOR, Op.LEFT_SHIFT, Op.RIGHT_SHIFT})
+
+
+_COMPARING = frozenset({Op.LT, Op.LE, Op.GT, Op.GE, Op.EQ, Op.NE})
+
+
+def _out_of_range(x, other) -> bool:
+    if type(x) is not int or other.weak or other.dtype.kind not in "iu":
+        return False
+    info = np.iinfo(other.dtype)
+    return not info.min <= x <= info.max
+
+
+def _widen_for_python_int(operands, values, ctx):
+    """NumPy compares an integer array with a Python int it cannot hold by their true
+    values (`int8_array < 300` is all True); the program would wrap 300 into int8. The
+    array is compared as int64 instead (exact for every dtype narrower than 64 bits)."""
+    for k in (0, 1):
+        other = values[1 - k]
+        if _out_of_range(operands[k], other.type) and other.type.dtype.itemsize < 8:
+            values = list(values)
+            values[1 - k] = ctx.emit(Op.CAST, [other], dtype=np.dtype(np.int64), weak=False)
+    return values
+
+
+def _check_python_int(operands, values) -> None:
+    """Raises NumPy's OverflowError for a Python int that the other operand's integer
+    dtype cannot hold (at trace time, where the program would silently wrap it)."""
+    for k in (0, 1):
+        x, other = operands[k], values[1 - k].type
+        if type(x) is int and not other.weak and other.dtype.kind in "iu":
+            info = np.iinfo(other.dtype)
+            if not info.min <= x <= info.max:
+                raise OverflowError(f"Python integer {x} out of bounds for {other.dtype}")
 
 
 def cast(x, dtype, weak: bool = False) -> Tensor:

@@ -147,6 +147,10 @@ class Trace:
     sites: list[captures.Site] = dataclasses.field(default_factory=list)
     # What tracing decided that explain() shows (loops left unrolled and why): context.notes.
     notes: list[str] = dataclasses.field(default_factory=list)
+    # The graph outputs the user's code made fresh (not an argument's handle, not a view):
+    # NumPy hands those out as new arrays, so the runtime copies any the program could
+    # return sharing a buffer the caller sees (ir/analysis/aliasing.py).
+    fresh_outputs: frozenset = frozenset()
 
     def flat_inputs(self, bound: inspect.BoundArguments) -> list:
         """The graph's inputs for a call: traced argument leaves, then captured arrays
@@ -222,8 +226,8 @@ def trace(fn: Callable, args: tuple, kwargs: dict, static_argnames=(), name: str
     bound = bind(sig, args, kwargs)
     static_names = set(static_argnames)
     statics: dict[int, tuple[str, Any]] = {}  # filled below, read by the first capture
-    ctx = context.TraceContext(_input_name(name or getattr(fn, "__name__", "f")),
-                               captures.Locator(fn, statics))
+    locator = captures.Locator(fn, statics)
+    ctx = context.TraceContext(_input_name(name or getattr(fn, "__name__", "f")), locator)
     inputs: list[_Input] = []
     static_args: dict[str, Any] = {}
     with ctx:
@@ -250,12 +254,26 @@ def trace(fn: Callable, args: tuple, kwargs: dict, static_argnames=(), name: str
                 continue
             inputs.append(_Input(p, None))
             bound.arguments[pname] = _argument(ctx, value, pname, kind == WEAK)
+        watch = captures.WriteWatch(locator)
         result = fn(*bound.args, **bound.kwargs)
-        outputs, tree, leaves = _outputs(result, ctx)
+        _refuse_trace_time_writes(watch, fn)
+        outputs, tree, leaves, fresh = _outputs(result, ctx)
         graph = ctx.builder.finish(outputs)
     ir.verify(graph)
     return Trace(graph, inputs, list(ctx.captured), tree, leaves, static_args,
-                 list(bound.arguments), list(ctx.sites), list(ctx.notes))
+                 list(bound.arguments), list(ctx.sites), list(ctx.notes), fresh)
+
+
+def _refuse_trace_time_writes(watch: captures.WriteWatch, fn) -> None:
+    written = watch.written()
+    if written:
+        names = ", ".join(f"`{n}`" for n in written)
+        raise StagingError(
+            f"{getattr(fn, '__name__', 'the function')} writes into {names} while it is traced, "
+            f"an array it does not take as an argument (a global, a closure variable or an "
+            f"attribute): the compiled program would not repeat that write on later calls. "
+            f"Pass the array as an argument and return the new value (`{written[0]} = "
+            f"f({written[0]}, ...)`), or call the function unconverted")
 
 
 def _argument(ctx, value, path: str, weak: bool) -> Tensor:
@@ -268,9 +286,16 @@ def _argument(ctx, value, path: str, weak: bool) -> Tensor:
 
 
 def _outputs(result, ctx):
+    """(graph outputs, result tree, plan per leaf, fresh output indices).
+
+    One tensor returned in two places is one graph output, so the caller gets one object
+    twice, as from NumPy; a tensor without `_alias` (not an argument's handle, not a view)
+    is a fresh result (`Trace.fresh_outputs`)."""
     leaves, tree = pytrees.flatten(result)
     outputs: list = []
     plan = []
+    fresh = set()
+    seen: dict[int, int] = {}
     for leaf in leaves:
         if isinstance(leaf, UndefinedAfterStaging):
             raise leaf.error()
@@ -278,8 +303,14 @@ def _outputs(result, ctx):
             raise StagingError(f"the function returns '{leaf.name}', which has no value")
         if isinstance(leaf, Tensor):
             value = leaf.value
+            if id(leaf) in seen:
+                plan.append(("out", seen[id(leaf)], _converter(value.type)))
+                continue
+            seen[id(leaf)] = len(outputs)
+            if leaf._alias is None:
+                fresh.add(len(outputs))
             plan.append(("out", len(outputs), _converter(value.type)))
             outputs.append(value)
         else:
             plan.append(("static", leaf))
-    return outputs, tree, plan
+    return outputs, tree, plan, frozenset(fresh)

@@ -229,6 +229,45 @@ class Unrolled:
                 f"it anyway, iterate over `autograph.static_range(...)`")
 
 
+# ---- Python prints of the probing iteration ---------------------------------------------------
+#
+# The probe runs the first iteration as Python. If the loop is then staged, a `print` of
+# Python values in that iteration must not have happened at trace time (the staged loop
+# prints on every call); if it stays unrolled, it must have. So prints from converted code
+# are held while probing (per trace, hence per thread) and replayed or dropped.
+
+
+def begin_probe(ctx) -> None:
+    held = getattr(ctx, "held_prints", None)
+    if held is None:
+        held = ctx.held_prints = []
+    held.append([])
+
+
+def end_probe(ctx) -> list:
+    """The prints held since `begin_probe`: `replay` them if the loop stays unrolled."""
+    return ctx.held_prints.pop()
+
+
+def replay(ctx, prints: list) -> None:
+    held = getattr(ctx, "held_prints", None)
+    if held:  # inside another probe: held there in turn
+        held[-1].extend(prints)
+        return
+    for args, kwargs in prints:
+        print(*args, **kwargs)
+
+
+def hold_print(args: tuple, kwargs: dict) -> bool:
+    """Holds a `print` of Python values made while a loop is probed; False when none is."""
+    ctx = context.current()
+    held = getattr(ctx, "held_prints", None) if ctx is not None else None
+    if not held:
+        return False
+    held[-1].append((args, kwargs))
+    return True
+
+
 def note(ctx, text: str) -> None:
     notes = getattr(ctx, "notes", None)
     if notes is None:
@@ -244,5 +283,5 @@ def reason_of(error: BaseException) -> str:
 
 
 __all__ = ["UNROLL_BUDGET", "Mark", "NdIndexIter", "StaticNdIndex", "Unrolled",
-           "holds_mutable", "holds_tensor", "ndindex", "note", "reason_of", "stageable_static",
+           "begin_probe", "end_probe", "replay", "hold_print", "holds_mutable", "holds_tensor", "ndindex", "note", "reason_of", "stageable_static",
            "static_length", "static_trip_count"]

@@ -70,9 +70,10 @@ from autograph.codegen.cpu.elementwise import (ELEMENTWISE_ROWS, Builder, Elemen
 from autograph.codegen.cpu.indexing import emit_index, emit_set_index
 from autograph.codegen.cpu.linalg import emit_matmul
 from autograph.codegen.cpu.options import DEFAULT as _DEFAULT_OPTIONS, CpuOptions
-from autograph.codegen.cpu.printing import emit_print
+from autograph.codegen.cpu.printing import emit_check, emit_print
 from autograph.codegen.cpu.program import CompiledProgram, load_program
 from autograph.codegen.cpu.reductions import emit_reduction
+from autograph.codegen.cpu.sequential import emit_random, emit_scan
 from autograph.codegen.cpu.shapes import (emit_broadcast_to, emit_concatenate, emit_reshape,
                                           emit_transpose)
 from autograph.codegen.cpu.text import (atom, convert, dtype_ref, literal, loop_dtypes,
@@ -108,6 +109,10 @@ EMITTERS: dict[Op, Callable[[ProgramWriter, Node], None]] = {
     Op.WHILE: emit_while,
     Op.FOR: emit_for,
     Op.PRINT: emit_print,
+    Op.CHECK: emit_check,
+    Op.CUMSUM: emit_scan,
+    Op.CUMPROD: emit_scan,
+    Op.RANDOM: emit_random,
 }
 assert set(REGION_NAMES) <= set(EMITTERS)
 

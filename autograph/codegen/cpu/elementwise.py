@@ -76,16 +76,18 @@ def _reusable_operand(p: ProgramWriter, node: Node) -> Value | None:
         return None
     tree: set[Node] = set()
     leaves: list[Value] = []
-
-    def collect(n: Node) -> None:
-        tree.add(n)
-        for v in n.inputs:
-            if v in p.fused:
-                collect(v.producer)
-            elif v not in leaves:
-                leaves.append(v)
-
-    collect(node)
+    # Depth first, inputs in order; iterative, as fused chains can be thousands long.
+    tree.add(node)
+    stack = [iter(node.inputs)]
+    while stack:
+        v = next(stack[-1], None)
+        if v is None:
+            stack.pop()
+        elif v in p.fused:
+            tree.add(v.producer)
+            stack.append(iter(v.producer.inputs))
+        elif v not in leaves:
+            leaves.append(v)
     for leaf in leaves:
         if leaf not in p.readonly and p.plan.reusable(leaf, node, tree):
             return leaf

@@ -39,3 +39,12 @@ def emit_print(p: ProgramWriter, node: Node) -> None:
         pieces.append(f"end={end!r}")
     with p.em.block("with numba.objmode()", "print"):
         p.em.line(f"print({', '.join(pieces)})")
+
+
+def emit_check(p: ProgramWriter, node: Node) -> None:
+    """A staged check (`assert`, `int()` of NaN): raises the error with its message
+    when the program runs and the condition is false (Numba raises constant exceptions
+    in nopython mode)."""
+    error, message = node.attrs["error"], node.attrs.get("message", "")
+    with p.em.block(f"if not {strip(p.ref(node.inputs[0]))}", "check"):
+        p.em.line(f"raise {error}({message!r})" if message else f"raise {error}")

@@ -43,6 +43,11 @@ from autograph.ir.analysis.memory import MemoryPlan
 # Constants up to this many elements are written out as nested lists; bigger ones as
 # base64 bytes (still in the program text, so the text hash names the whole program).
 _READABLE_CONSTANT_SIZE = 64
+# Fused elementwise expressions are cut into temporaries every this many levels (Python's
+# parser allows 200 nested parentheses; the writer's recursion stays bounded too).
+MAX_FUSED_DEPTH = 24
+# A fused loop's comment names up to twice this many ops.
+_SHOWN_FUSED_OPS = 8
 
 
 class ProgramWriter:
@@ -57,6 +62,8 @@ class ProgramWriter:
         self.emitters = emitters
         self.options = options
         self.em = Emitter()
+        self._depth = 0  # nesting of `expression` calls
+        self._held: dict[tuple, str] = {}  # (fused value, index, space) -> its temporary
         self.live = live_nodes(graph)
         self.fused = fused_values(graph, self.live) if options.fusion else set()
         # Memory planning and prange decisions, made on this (final) graph.
@@ -139,18 +146,77 @@ class ProgramWriter:
         if is_scalar_constant(value):
             return literal(const_value(value), value.type.dtype if want is None else want)
         if value in self.fused:
-            expr = self.expression(value.producer, index, space)
+            held = self._held.get((value, tuple(index), tuple(space)))
+            expr = held if held is not None else self.expression(value.producer, index, space)
         else:
             sub = broadcast_index(value.type.shape, index, space)
             expr = subscript(self.namer[value], sub)
         return expr if want is None else convert(expr, value.type.dtype, want)
 
     def expression(self, node: Node, index: Sequence[str], space: Sequence[int]) -> str:
-        """The element of elementwise `node`'s result at `index`, as an expression."""
-        ins, out = loop_dtypes(node)
-        args = [self.read(v, index, space, dt) for v, dt in zip(node.inputs, ins)]
-        row = self.emitters[node.op]
-        return row.build(self, args, ins, out)
+        """The element of elementwise `node`'s result at `index`, as an expression.
+
+        A chain of fused producers deeper than `MAX_FUSED_DEPTH` is cut into temporaries
+        (`t = ...` in the same loop body, every `MAX_FUSED_DEPTH` levels), so that neither
+        the program's parentheses nor this writer's recursion grow with the chain: a
+        2,000-op unrolled loop writes as readily as a short one.
+        """
+        if self._depth == 0:
+            self._hold_deep_producers(node, index, space)
+        self._depth += 1
+        try:
+            ins, out = loop_dtypes(node)
+            args = [self.read(v, index, space, dt) for v, dt in zip(node.inputs, ins)]
+            row = self.emitters[node.op]
+            return row.build(self, args, ins, out)
+        finally:
+            self._depth -= 1
+            if self._depth == 0:
+                self._held.clear()
+
+    def _hold_deep_producers(self, root: Node, index: Sequence[str],
+                             space: Sequence[int]) -> None:
+        """Writes the fused producers of `root` that sit a multiple of MAX_FUSED_DEPTH
+        levels above the chain's bottom into temporaries, bottom first (iteratively)."""
+        order = self._fused_post_order(root)
+        if len(order) <= MAX_FUSED_DEPTH:
+            return
+        height: dict[Node, int] = {}
+        for node in order:
+            height[node] = 1 + max((height[v.producer] for v in node.inputs
+                                    if v in self.fused and v.producer in height), default=0)
+        key = (tuple(index), tuple(space))
+        self._depth += 1  # the producers' own expressions must not plan again
+        try:
+            for node in order:
+                if node is root or height[node] % MAX_FUSED_DEPTH:
+                    continue
+                value = node.outputs[0]
+                expr = self.expression(node, index, space)
+                t = self.scratch()
+                self.em.line(f"{t} = {strip(expr)}")
+                self._held[(value, *key)] = t
+        finally:
+            self._depth -= 1
+
+    def _fused_post_order(self, root: Node) -> list[Node]:
+        """`root` and its fused producers, producers first, without recursion."""
+        order: list[Node] = []
+        seen: set[Node] = set()
+        stack: list[tuple[Node, bool]] = [(root, False)]
+        while stack:
+            node, expanded = stack.pop()
+            if expanded:
+                order.append(node)
+                continue
+            if node in seen:
+                continue
+            seen.add(node)
+            stack.append((node, True))
+            for v in reversed(node.inputs):
+                if v in self.fused and v.producer not in seen:
+                    stack.append((v.producer, False))
+        return order
 
     def once(self, expr: str) -> str:
         """`expr` if it is cheap to repeat, else a temporary holding it."""
@@ -161,11 +227,12 @@ class ProgramWriter:
         return t
 
     def fused_ops(self, node: Node) -> list[str]:
-        ops: list[str] = []
-        for v in node.inputs:
-            if v in self.fused:
-                ops.extend(self.fused_ops(v.producer))
-        ops.append(str(node.op))
+        """The ops fused into `node`'s loop, producers first (for the line's comment); a
+        long chain is abbreviated."""
+        ops = [str(n.op) for n in self._fused_post_order(node)]
+        if len(ops) > 2 * _SHOWN_FUSED_OPS:
+            ops = (ops[:_SHOWN_FUSED_OPS] + [f"... {len(ops) - 2 * _SHOWN_FUSED_OPS} more"]
+                   + ops[-_SHOWN_FUSED_OPS:])
         return ops
 
     # -- statements

@@ -157,7 +157,7 @@ def may_raise(node: Node, index: DataflowIndex) -> bool:
         return False
     if node.op is Op.POW:
         return node.outputs[0].type.dtype.kind in "iu"
-    return node.op is Op.PRINT
+    return node.op in (Op.PRINT, Op.CHECK)
 
 
 # ---- the loops ---------------------------------------------------------------------------

@@ -1,0 +1,86 @@
+"""Ops whose elements are produced in order: scans (cumsum, cumprod) and random draws.
+
+Their own module because neither fits an elementwise loop nest: a scan carries an
+accumulator along one axis (element k needs element k - 1), and a random draw has no
+operand at all but must run on every call, never be folded or hoisted (`ir.ops`
+`NONDETERMINISTIC`).
+
+Scans accumulate in the result dtype, sequentially, as NumPy's `np.add.accumulate`
+does (so float32 results match NumPy's to the bit, int32 input sums in int64).
+
+Random draws call Numba's `np.random` inside the compiled function, one element at a
+time. Numba keeps its own generator state, separate from NumPy's: `np.random.seed(0)`
+in plain Python code does not seed the compiled program's draws (Numba seeds its
+generator from the operating system's entropy when a process starts; calling
+`np.random.seed` inside njit code, which a converted function cannot do, would seed it).
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import numpy as np
+
+from autograph.codegen.cpu.text import (FLOAT64, INT64, arithmetic_result, atom, convert,
+                                        literal, strip, subscript)
+from autograph.codegen.cpu.writer import ProgramWriter
+from autograph.codegen.emitter import CodegenError
+from autograph.ir.graph import Node
+from autograph.ir.ops import Op
+
+
+def emit_scan(p: ProgramWriter, node: Node) -> None:
+    x = node.inputs[0]
+    out = node.outputs[0]
+    xt, ot = x.type, out.type
+    if ot.dtype.kind == "c" or xt.dtype.kind == "c":
+        raise CodegenError(f"numba_cpu: {node.op} of complex values is not supported")
+    axis = int(node.attrs["axis"])
+    name = p.name(out)
+    p.em.line(f"{name} = {p.empty(out)}", str(node.op))
+    p.contiguous.add(out)
+    if out.type.size == 0:
+        return
+    names = [f"i{d}" for d in range(xt.ndim)]
+    index = list(names)
+    acc = p.scratch("acc")
+    symbol = "+" if node.op is Op.CUMSUM else "*"
+    with contextlib.ExitStack() as outer:
+        for d in range(xt.ndim):
+            if d != axis:
+                index[d] = p.loop(outer, names[d], xt.shape[d])
+        p.em.line(f"{acc} = {strip(literal(0 if node.op is Op.CUMSUM else 1, ot.dtype))}")
+        with contextlib.ExitStack() as inner:
+            index[axis] = p.loop(inner, names[axis], xt.shape[axis])
+            element = convert(p.read(x, index, xt.shape), xt.dtype, ot.dtype)
+            combined = arithmetic_result(f"{acc} {symbol} {atom(element)}", ot.dtype, ot.dtype)
+            p.em.line(f"{acc} = {strip(combined)}")
+            p.em.line(f"{subscript(name, index)} = {acc}")
+
+
+def _draw(node: Node) -> str:
+    """One element's expression, in the result dtype."""
+    kind = node.attrs["distribution"]
+    dtype = node.outputs[0].type.dtype
+    if kind == "uniform":
+        return convert("np.random.random()", FLOAT64, dtype)
+    if kind == "normal":
+        return convert("np.random.standard_normal()", FLOAT64, dtype)
+    low, high = int(node.attrs["low"]), int(node.attrs["high"])
+    return convert(f"np.random.randint({low}, {high})", INT64, dtype)
+
+
+def emit_random(p: ProgramWriter, node: Node) -> None:
+    out = node.outputs[0]
+    name = p.name(out)
+    expr = strip(_draw(node))
+    if not out.type.shape:
+        p.em.line(f"{name} = {expr}", "random")
+        return
+    p.em.line(f"{name} = {p.empty(out)}", f"random {node.attrs['distribution']}")
+    p.contiguous.add(out)
+    with p.loops(out.type.shape) as index:
+        p.em.line(f"{subscript(name, index)} = {expr}")
+
+
+__all__ = ["emit_random", "emit_scan"]

@@ -1,0 +1,30 @@
+"""Ops the CUDA backend does not compile: scans (cumsum, cumprod) and random draws.
+
+A scan needs a parallel prefix-sum kernel and a random draw a per-thread generator
+state (`numba.cuda.random`), neither of which this backend has yet; until it does, a
+graph using one fails at compile time with a CodegenError (an AutographError) that
+names the op and says it is not on cuda, instead of running something else.
+"""
+
+from __future__ import annotations
+
+from autograph.codegen.cuda.writer import CudaWriter
+from autograph.codegen.emitter import CodegenError
+from autograph.ir.graph import Node
+
+_WHY = {
+    "cumsum": "a scan needs a prefix-sum kernel; use backend='cpu'",
+    "cumprod": "a scan needs a prefix-product kernel; use backend='cpu'",
+    "random": "random draws need a device generator state; use backend='cpu', or draw the "
+              "numbers outside the function and pass them in",
+    "check": "a staged `assert` or `int()` check raises, which a kernel cannot; use "
+             "backend='cpu'",
+}
+
+
+def emit_not_on_cuda(gen: CudaWriter, node: Node) -> None:
+    name = str(node.op)
+    raise CodegenError(f"numba_cuda: {name} is not on cuda ({_WHY.get(name, 'not implemented')})")
+
+
+__all__ = ["emit_not_on_cuda"]
