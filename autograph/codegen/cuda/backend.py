@@ -81,7 +81,7 @@ from autograph.codegen.cuda.control_flow import emit_cond, emit_for, emit_while
 from autograph.codegen.cuda.creation import emit_arange, emit_constant, emit_eye, emit_full
 from autograph.codegen.cuda.elementwise import ELEMENTWISE_ROWS, emit_elementwise
 from autograph.codegen.cuda.indexing import emit_index, emit_set_index
-from autograph.codegen.cuda.printing import emit_print
+from autograph.codegen.cuda.printing import emit_check, emit_print
 from autograph.codegen.cuda.sequential import emit_not_on_cuda
 from autograph.codegen.cuda.program import CudaProgram, load_program
 from autograph.codegen.cuda.reductions import emit_reduction
@@ -119,7 +119,7 @@ EMITTERS: dict[Op, Callable[[CudaWriter, Node], None]] = {
     Op.WHILE: emit_while,
     Op.FOR: emit_for,
     Op.PRINT: emit_print,
-    Op.CHECK: emit_not_on_cuda,
+    Op.CHECK: emit_check,
     Op.CUMSUM: emit_not_on_cuda,
     Op.CUMPROD: emit_not_on_cuda,
     Op.RANDOM: emit_not_on_cuda,

@@ -17,8 +17,6 @@ _WHY = {
     "cumprod": "a scan needs a prefix-product kernel; use backend='cpu'",
     "random": "random draws need a device generator state; use backend='cpu', or draw the "
               "numbers outside the function and pass them in",
-    "check": "a staged `assert` or `int()` check raises, which a kernel cannot; use "
-             "backend='cpu'",
 }
 
 
