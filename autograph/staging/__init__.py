@@ -33,7 +33,8 @@ from autograph.staging import api_table  # noqa: F401
 from autograph.staging.builtins import call_builtin
 from autograph.staging.concrete import NeedsStaticArgument
 from autograph.staging.context import current, set_origin_resolver
-from autograph.staging.control_flow import (assert_, cond, for_loop, if_exp, logical_and,
+from autograph.staging.checks import assert_
+from autograph.staging.control_flow import (cond, for_loop, if_exp, logical_and,
                                             logical_not, logical_or, while_loop)
 from autograph.staging.creation import FUNCTIONS as CREATION_FUNCTIONS, stage as stage_creation
 from autograph.staging.creation import routes as routes_creation
@@ -55,7 +56,8 @@ def is_tracing() -> bool:
 
 
 __all__ = [
-    "CREATION_FUNCTIONS", "NeedsStaticArgument", "SCALAR_MATH", "routes_creation", "StagingError", "Tensor", "Trace", "assert_",
+    "CREATION_FUNCTIONS", "NeedsStaticArgument", "SCALAR_MATH", "StagingError", "Tensor", "Trace",
+    "assert_", "routes_creation",
     "call_builtin", "cond", "current", "for_loop", "if_exp", "is_staged_list", "is_tensor", "is_tracing",
     "list_append", "list_pop", "logical_and", "logical_not", "logical_or",
     "set_origin_resolver", "signature_key", "stage_creation", "stages_loop", "trace",

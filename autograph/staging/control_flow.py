@@ -150,19 +150,6 @@ def logical_not(value):
     return cast(Tensor(ctx.emit(Op.LOGICAL_NOT, [v]), sources, None, ctx), np.bool_, weak=True)
 
 
-def assert_(condition, message=None):
-    origin = context.user_origin()
-    text = ""
-    if message is not None:
-        try:
-            text = f" ({message()})"
-        except Exception:
-            text = ""
-    raise StagingError(f"an `assert` on a traced value cannot be checked when the compiled "
-                       f"function runs{text}; check it before calling, or use Python values",
-                       origin)
-
-
 # ---- loops ----------------------------------------------------------------------------
 
 
