@@ -74,7 +74,7 @@ def test_fast_path_for_positional_arrays():
 
 
 def test_retrace_warning_after_many_traces():
-    f = autograph.convert(lambda x: x + 1, backend="python")
+    f = autograph.convert(lambda x: x + 1, backend="python", max_traces=5)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         for n in range(1, 8):

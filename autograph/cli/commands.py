@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import argparse
 import ast
+import io
 import sys
+import tokenize
 
 from autograph import converters
 from autograph.cli import stages
@@ -25,6 +27,14 @@ from autograph.views import highlight as _highlight
 from autograph.errors import AutographError
 from autograph.ir import dot
 from autograph.pyct import parsing, rendering
+
+
+class _UsageError(AutographError):
+    """Options that do not go together."""
+
+
+class _NothingSelected(_UsageError):
+    """A file in which no function was chosen (by decorator, convert call or option)."""
 
 
 def _is_convert_decorator(expr: ast.expr) -> bool:
@@ -35,10 +45,21 @@ def _is_convert_decorator(expr: ast.expr) -> bool:
     return isinstance(expr, ast.Name) and expr.id == "convert"
 
 
+def _converted_by_call(module: ast.Module, functions: dict[str, ast.FunctionDef]) -> set[str]:
+    """Top-level functions the file hands to `convert(fn)` / `autograph.convert(fn, ...)`
+    anywhere (at module level, in `main()`, ...) instead of decorating them."""
+    names = set()
+    for node in ast.walk(module):
+        if (isinstance(node, ast.Call) and _is_convert_decorator(node.func) and node.args
+                and isinstance(node.args[0], ast.Name) and node.args[0].id in functions):
+            names.add(node.args[0].id)
+    return names
+
+
 def _select(module: ast.Module, names: list[str], everything: bool) -> list[ast.FunctionDef]:
     functions = [n for n in module.body if isinstance(n, ast.FunctionDef)]
+    by_name = {f.name: f for f in functions}
     if names:
-        by_name = {f.name: f for f in functions}
         missing = [n for n in names if n not in by_name]
         if missing:
             known = ", ".join(sorted(by_name)) or "none"
@@ -46,7 +67,14 @@ def _select(module: ast.Module, names: list[str], everything: bool) -> list[ast.
         return [by_name[n] for n in names]
     if everything:
         return functions
-    return [f for f in functions if any(_is_convert_decorator(d) for d in f.decorator_list)]
+    called = _converted_by_call(module, by_name)
+    selected = [f for f in functions if f.name in called
+                or any(_is_convert_decorator(d) for d in f.decorator_list)]
+    if not selected:
+        raise _NothingSelected(
+            "no function selected: none is decorated with @autograph.convert or passed to "
+            "autograph.convert(...); choose with --function NAME or --all")
+    return selected
 
 
 def dump_source(text: str, filename: str, names=(), everything=False, renderer="auto") -> str:
@@ -102,11 +130,12 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-class _UsageError(AutographError):
-    """Options that do not go together."""
 
 
 def _check_options(args) -> None:
+    repeated = sorted({n for n in args.function if args.function.count(n) > 1})
+    if repeated:
+        raise _UsageError(f"--function {repeated[0]} is given more than once")
     traced = args.stage in stages.TRACED_STAGES
     if not traced:
         if args.args is not None:
@@ -159,10 +188,21 @@ def _traced_output(path: str, text: str, args) -> str:
 
 def _output(path: str, args) -> str:
     try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
+        with open(path, "rb") as handle:
+            data = handle.read()
     except OSError as error:
         raise _UsageError(f"cannot read {path}: {error.strerror}") from None
+    try:  # UTF-8 unless the file declares its encoding (PEP 263), as Python reads it
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        text = data.decode(encoding)
+    except (SyntaxError, LookupError) as error:  # not UTF-8, or an unknown declared encoding
+        reason = getattr(error, "msg", None) or str(error)
+        raise _UsageError(f"cannot read {path}: {reason} (Python source is UTF-8 unless a "
+                          f"'# -*- coding: ... -*-' line declares another encoding)") from None
+    except UnicodeDecodeError as error:
+        raise _UsageError(f"cannot read {path}: not {error.encoding} text (byte "
+                          f"{data[error.start]:#04x} at offset {error.start}); declare the "
+                          f"file's encoding with a '# -*- coding: ... -*-' line") from None
     if args.stage == "converted":
         return dump_source(text, path, args.function, args.all, args.renderer)
     return _traced_output(path, text, args)

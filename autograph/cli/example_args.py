@@ -22,6 +22,7 @@ specialise the graph to a value the user never chose.
 from __future__ import annotations
 
 import ast
+import math
 import re
 
 import numpy as np
@@ -32,6 +33,10 @@ from autograph.ir.types import TensorType
 SCALAR_WORDS = {"int": 1, "float": 1.0, "complex": 1 + 0j}
 _KEYWORD = re.compile(r"([A-Za-z_]\w*)=(.*)", re.S)
 _TYPE_LIKE = re.compile(r"\s*[a-z]+\d+~?\[.*")
+
+
+# An example argument is an array of ones made here: one of more bytes is refused.
+MAX_EXAMPLE_BYTES = 2**30
 
 
 class ExampleArgError(AutographError):
@@ -63,7 +68,15 @@ def _ones(ttype: TensorType):
         if ttype.shape:
             raise ExampleArgError(f"bad argument type {str(ttype)!r}: only 0-d values are weak")
         return ttype.dtype.type(1).item()
-    array = np.ones(ttype.shape, ttype.dtype)
+    nbytes = math.prod(ttype.shape) * ttype.dtype.itemsize
+    if nbytes > MAX_EXAMPLE_BYTES:
+        raise ExampleArgError(f"argument type {str(ttype)!r} needs {nbytes} bytes, more than "
+                              f"the limit of {MAX_EXAMPLE_BYTES} for an example argument")
+    try:
+        array = np.ones(ttype.shape, ttype.dtype)
+    except MemoryError:
+        raise ExampleArgError(f"argument type {str(ttype)!r}: not enough memory for an "
+                              f"example argument of {nbytes} bytes") from None
     return array[()] if not ttype.shape else array
 
 

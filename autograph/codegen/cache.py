@@ -14,6 +14,16 @@ Numba's compilation entirely.
   runs, as any import is: Numba re-imports a cached function's module by name to rebuild
   its globals (`objmode` blocks need them).
 - An in-memory table by (folder, hash) means one process imports each program once.
+- A program runs from the text this process generated, compiled here: never from a
+  `.pyc` in `__pycache__` (Python's import would trust one whose header matches the
+  source's timestamp and size), and no `.pyc` is written. Folders this module creates are
+  private to the user (mode 0700).
+
+What the cache still trusts: the folder itself. Numba's machine-code cache in
+`__pycache__` (`*.nbi` index files are pickles, `*.nbc` hold machine code) is loaded as
+Numba loads it, so anyone who can write to the cache folder can run code in processes
+that use it. Keep it private (the default `~/.cache/autograph` is created 0700); pass a
+fresh folder, or delete it, when in doubt.
 
 The only environment read is in `default_cache_dir()`, which callers at the top level
 use; code generation itself takes the folder as an argument.
@@ -65,7 +75,7 @@ def write_program(text: str, cache_dir) -> Path:
     except (OSError, UnicodeDecodeError):
         pass  # missing or unreadable: (re)write it, which reports a real problem
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        _make_private_folder(path.parent)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as f:
@@ -80,6 +90,20 @@ def write_program(text: str, cache_dir) -> Path:
     return path
 
 
+def _make_private_folder(folder: Path) -> None:
+    """Creates `folder` and any missing parents with mode 0700 (an existing folder keeps
+    its mode: the user chose it)."""
+    missing = []
+    while not folder.exists():
+        missing.append(folder)
+        if folder.parent == folder:
+            break
+        folder = folder.parent
+    for created in reversed(missing):
+        with contextlib.suppress(FileExistsError):  # another process made it meanwhile
+            os.mkdir(created, 0o700)
+
+
 def load_module(text: str, cache_dir) -> ModuleType:
     """The module holding program `text`: from memory, else written (if needed) and imported."""
     digest = text_digest(text)
@@ -90,21 +114,26 @@ def load_module(text: str, cache_dir) -> ModuleType:
     with _lock:
         module = _loaded.get(key)
         if module is None:
-            module = _import(write_program(text, cache_dir), _MODULE_PREFIX + digest)
+            module = _import(write_program(text, cache_dir), _MODULE_PREFIX + digest, text)
             _loaded[key] = module
     return module
 
 
-def _import(path: Path, name: str) -> ModuleType:
+def _import(path: Path, name: str, text: str) -> ModuleType:
+    """The module of program `text`, which is in the file `path`, run from `text` itself.
+
+    The spec gives the module its file and name as an import would (Numba's cache is keyed
+    by the file; it re-imports the module by name), but the code is compiled from the text
+    here: the loader's bytecode cache (`__pycache__/*.pyc`) is never read or written."""
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:
         raise AutographError(f"cannot import the generated program {path}")
     module = importlib.util.module_from_spec(spec)
+    code = compile(text, os.fspath(path), "exec", dont_inherit=True)
     sys.modules[name] = module
     try:
-        spec.loader.exec_module(module)
+        exec(code, module.__dict__)
     except BaseException:
         sys.modules.pop(name, None)
         raise
     return module
-

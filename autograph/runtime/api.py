@@ -51,7 +51,7 @@ from autograph.views import explanation
 from autograph.errors import AutographError
 from autograph.ir.analysis import aliasing
 from autograph.ir.types import DTYPE_NAMES
-from autograph.runtime import pickling
+from autograph.runtime import pickling, retracing
 from autograph.runtime.optimization import Optimization
 from autograph.staging import context as _context
 from autograph.staging import guards, tracing
@@ -59,12 +59,8 @@ from autograph.staging.captures import HELD, Site, StaleCapture
 from autograph.staging.guards import MISS
 
 BACKENDS = ("cpu", "cuda", "python")
-MAX_TRACES_BEFORE_WARNING = 5
-
-
-
-class RetraceWarning(UserWarning):
-    """A converted function was traced many times: its signatures keep changing."""
+MAX_TRACES_BEFORE_WARNING = retracing.DEFAULT_MAX_TRACES  # see convert(..., max_traces=)
+RetraceWarning = retracing.RetraceWarning
 
 
 # ---- backends -----------------------------------------------------------------------------
@@ -286,7 +282,7 @@ class ConvertedFunction:
     """A user function, converted; calls run the compiled specialisation for their signature."""
 
     def __init__(self, fn, *, backend: str = "cpu", static_argnames=(),
-                 optimize: bool | Sequence[str] = True):
+                 optimize: bool | Sequence[str] = True, max_traces: int | None = None):
         if backend not in BACKENDS:
             raise AutographError(f"unknown backend {backend!r} (choose from {', '.join(BACKENDS)})")
         functools.update_wrapper(self, fn)
@@ -316,6 +312,7 @@ class ConvertedFunction:
         self._guard_name = "guard_" + _identifier(getattr(fn, "__name__", "f"))
         self._lock = threading.RLock()
         self._history: list[tuple[str, str]] = []
+        self._retraces = retracing.Retraces(retracing.max_traces(max_traces))
         self._positional = [p.name for p in params.values()
                             if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
         self._max_fast_args = len(self._positional)
@@ -491,13 +488,11 @@ class ConvertedFunction:
                                            tuple(getattr(trace, "notes", ())))
             self._cache[key] = spec
             self._history.append((description, reason))
-            if len(self._history) > MAX_TRACES_BEFORE_WARNING:
-                reasons = "; ".join(r for _, r in self._history[-3:])
-                warnings.warn(RetraceWarning(
-                    f"{getattr(self._fn, '__qualname__', self._fn)} has been traced "
-                    f"{len(self._history)} times (latest reasons: {reasons}); pass arrays of "
-                    f"stable shapes, or mark changing arguments static"),
-                    stacklevel=_user_stacklevel())
+            message = self._retraces.record(len(self._history),
+                                            retracing.describe_each(bound, static), reason)
+            if message:
+                warnings.warn(RetraceWarning(f"{getattr(self._fn, '__qualname__', self._fn)} "
+                                             f"{message}"), stacklevel=_user_stacklevel())
             return spec
 
     def _reason(self, bound, key) -> str:
@@ -577,16 +572,16 @@ class _BoundConverted:
 
 
 def convert(fn=None, *, backend: str = "cpu", static_argnames=(),
-            optimize: bool | Sequence[str] = True):
+            optimize: bool | Sequence[str] = True, max_traces: int | None = None):
     """Converts `fn` (a function, method, lambda or closure); usable as a decorator with or
     without arguments. See the module docstring."""
     if fn is None:
         return lambda f: convert(f, backend=backend, static_argnames=static_argnames,
-                                 optimize=optimize)
+                                 optimize=optimize, max_traces=max_traces)
     if isinstance(fn, ConvertedFunction):
         fn = fn._fn
     return ConvertedFunction(fn, backend=backend, static_argnames=static_argnames,
-                             optimize=optimize)
+                             optimize=optimize, max_traces=max_traces)
 
 
 pickling.install_converter(convert)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import stat
 import tempfile
 import warnings
 from pathlib import Path
@@ -151,16 +152,52 @@ def export(f, path, *example_args, **example_kwargs) -> Path:
 
 # ---- loading ------------------------------------------------------------------------
 
-def _read_file(path: Path, limit: int) -> bytes:
+# Opening never follows a symbolic link (O_NOFOLLOW: no reading outside the folder) and
+# never blocks (O_NONBLOCK: a FIFO planted as graph.json would wait for a writer forever).
+_OPEN_FLAGS = (os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+               | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0))
+
+
+def _open_regular(path: Path, limit: int):
+    """`path` opened for binary reading, if it is a regular file (not a link, FIFO, device
+    or folder) of at most `limit` bytes, checked before anything is read; else LoadError."""
     try:
-        with open(path, "rb") as f:
-            data = f.read(limit + 1)
+        info = os.lstat(path)
     except FileNotFoundError:
         raise LoadError(f"{path}: file not found (an export folder holds {GRAPH_FILE} and "
                         f"{PARAMS_FILE})") from None
     except OSError as exc:
         raise LoadError(f"{path}: cannot read: {exc}") from None
-    if len(data) > limit:
+    if stat.S_ISLNK(info.st_mode):
+        raise LoadError(f"{path} is a symbolic link; an export folder holds regular files "
+                        f"only (links are never followed)")
+    try:
+        fd = os.open(path, _OPEN_FLAGS)
+    except OSError as exc:
+        raise LoadError(f"{path}: cannot open: {exc}") from None
+    try:
+        info = os.fstat(fd)  # the file opened, which a rename since lstat may have swapped
+        if not stat.S_ISREG(info.st_mode):
+            raise LoadError(f"{path} is not a regular file (an export folder holds regular "
+                            f"files only)")
+        if info.st_size > limit:
+            raise LoadError(f"{path} is {info.st_size} bytes, larger than the limit of "
+                            f"{limit} bytes")
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _read_file(path: Path, limit: int) -> bytes:
+    with _open_regular(path, limit) as f:
+        try:
+            data = f.read(limit + 1)
+        except OSError as exc:
+            raise LoadError(f"{path}: cannot read: {exc}") from None
+    if len(data) > limit:  # grew since it was measured
         raise LoadError(f"{path} is larger than the limit of {limit} bytes")
     return data
 
@@ -169,15 +206,16 @@ def load_graph(path, *, limits: Limits = DEFAULT_LIMITS) -> tuple[Graph, dict[st
     """The graph and params exported to folder `path`: (ir.Graph, params by input name).
 
     Input names are the recorded ones made identifiers; LoadError on anything invalid.
+    Only regular files are read, never through a symbolic link.
     """
     folder = Path(path)
     if not folder.is_dir():
         raise LoadError(f"{folder}: no such export folder")
     graph_json = _read_file(folder / GRAPH_FILE, limits.max_json_bytes)
-    params_path = folder / PARAMS_FILE
-    if not params_path.is_file():
-        raise LoadError(f"{params_path}: file not found")
-    return read_graph(graph_json, str(params_path), limits)
+    # The archive's own headers on top of its members' bytes (checked again per member).
+    archive_limit = limits.max_param_bytes + 1024 * (limits.max_params + 1)
+    with _open_regular(folder / PARAMS_FILE, archive_limit) as params_file:
+        return read_graph(graph_json, params_file, limits)
 
 
 def _compile(graph: Graph, backend: str):

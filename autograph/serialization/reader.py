@@ -13,6 +13,7 @@ LoadError saying where in the file it is.
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any, BinaryIO
 
@@ -71,6 +72,7 @@ class _Reader:
         self.used_keys: set[str] = set()
         self.defined: set[int] = set()
         self.node_count = 0
+        self.value_bytes = 0
         self.origin_table: list[SavedOrigin] = []
         self.ctx = attr_codecs.ReadContext(limits, self.load_stored)
 
@@ -206,6 +208,7 @@ class _Reader:
         if got != recorded:
             raise fail(where, f"recorded output types ({', '.join(map(str, recorded))}) differ "
                               f"from the op's type rule ({', '.join(map(str, got))})")
+        self.budget(node.outputs, where)
         for (value_id, _, hint), out in zip(outputs, node.outputs):
             out.hint = hint
             scope.values[value_id] = out
@@ -216,6 +219,16 @@ class _Reader:
         except _RULE_ERRORS as exc:
             message = exc.message if isinstance(exc, AutographError) else str(exc)
             raise fail(where, f"the op's type rule rejects it: {message}") from None
+
+    def budget(self, outputs: list[Value], where: str) -> None:
+        """Counts the bytes a call would allocate for these outputs: every constant and
+        intermediate of the graph together (each node once, however often a loop runs it)
+        must fit `max_value_bytes`, so no file makes a call allocate what it claims."""
+        self.value_bytes += sum(math.prod(v.type.shape) * v.type.dtype.itemsize
+                                for v in outputs)
+        if self.value_bytes > self.limits.max_value_bytes:
+            raise fail(where, f"the graph's values need more than the limit of "
+                              f"{self.limits.max_value_bytes} bytes together")
 
     # -- the whole file -------------------------------------------------------------
 

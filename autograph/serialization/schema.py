@@ -58,6 +58,7 @@ class Limits:
     max_list: int = 2**20                    # inputs, outputs, region params, template
     max_params: int = 10**5                  # arrays in params.npz
     max_param_bytes: int = 2**34             # all arrays in params.npz together
+    max_value_bytes: int = 2**33             # constants and intermediates, all nodes together
 
 
 DEFAULT_LIMITS = Limits()

@@ -72,6 +72,11 @@ def expect_str(value: Any, where: str, max_len: int) -> str:
     if len(value) > max_len:
         raise fail(where, f"string of {len(value)} characters is longer than the limit "
                           f"{max_len}")
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:  # JSON's "\\ud800" escapes decode to lone surrogates
+            raise fail(where, "string holds a lone surrogate (not valid Unicode text)") from None
     return value
 
 

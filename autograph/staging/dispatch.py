@@ -8,6 +8,8 @@ StagingError naming the function — never a silent fallback to NumPy on a symbo
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 from autograph.ir.ops import UFUNC
@@ -31,6 +33,10 @@ def qualified_name(func) -> str:
     """`np.fft.fft`, `np.cumsum`, `scipy.special.expit`: how the user wrote the function."""
     module = getattr(func, "__module__", None) or ""
     name = getattr(func, "__name__", repr(func))
+    special = sys.modules.get("scipy.special")  # its ufuncs say nothing of their module
+    if (isinstance(func, np.ufunc) and getattr(np, name, None) is not func
+            and special is not None and getattr(special, name, None) is func):
+        return f"scipy.special.{name}"
     if (isinstance(func, np.ufunc) or module == "numpy"
             or module.startswith(("numpy._", "numpy.core"))):
         return f"np.{name}"

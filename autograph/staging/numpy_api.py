@@ -105,7 +105,10 @@ def _reduce(op: Op, name: str, a, axis, dtype, out, keepdims, initial=_NO, where
     if dtype is not None:
         t = cast(t, np.dtype(dtype))
     keepdims = False if keepdims is _NO else bool(keepdims)
-    result = apply(op, t, axes=normalize_axes(axis, t.ndim), keepdims=keepdims)
+    # NumPy reduces a 0-d array over an int axis 0 or -1 (not a tuple) as over no axis
+    zero_d = t.ndim == 0 and isinstance(axis, (int, np.integer)) and axis in (0, -1)
+    axes = () if zero_d else normalize_axes(axis, t.ndim)
+    result = apply(op, t, axes=axes, keepdims=keepdims)
     if dtype is not None and result.dtype != np.dtype(dtype):
         result = cast(result, np.dtype(dtype))
     return result

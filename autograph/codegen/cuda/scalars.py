@@ -14,9 +14,10 @@ float32 too.
 
 The formulas are written so that they mean the same under the CUDA simulator, where the
 kernel is ordinary Python on NumPy scalars: no `libdevice` (stubs there), `math.floor` only
-on values where a Python int result is exact. One difference remains: Python's `math`
-raises on domain errors (`math.log(0.0)`) where the device returns -inf or nan, so the
-simulator cannot check those edges; the real-device run of the same tests does.
+on values where a Python int result is exact. Python's `math` raises on domain and range
+errors (`math.log(0.0)`, `math.exp(1000.0)`) where the device returns -inf, inf or nan:
+the math formulas test for those inputs first and give NumPy's answer (`_guarded`), so
+the simulator and the device agree with NumPy at the edges too.
 """
 
 from __future__ import annotations
@@ -249,6 +250,53 @@ def _math(fn: str) -> Callable[[Scalar], str]:
     return lambda s: f"math.{fn}({s.a})"
 
 
+def _overflow_limit(fn: str) -> float:
+    """The largest double x for which Python's `math.fn(x)` returns (beyond it: OverflowError
+    in Python, inf on a device)."""
+    f, lo, hi = getattr(math, fn), 0.0, 1000.0
+    while True:
+        mid = (lo + hi) / 2
+        if mid in (lo, hi):
+            return lo
+        try:
+            f(mid)
+            lo = mid
+        except OverflowError:
+            hi = mid
+
+
+_EXP_LIMIT = {fn: _overflow_limit(fn) for fn in ("exp", "expm1", "sinh", "cosh")}
+
+
+def _guarded(fn: str) -> Callable[[Scalar], str]:
+    """`math.fn` with NumPy's answers outside its domain spelled out: where Python's `math`
+    raises (`math.log(0.0)`, `math.exp(1000.0)`, `math.sin(inf)`; the CUDA simulator runs
+    kernels as Python) the device returns -inf, inf or nan, and so does NumPy. The
+    guards make both agree with NumPy."""
+    def formula(s: Scalar) -> str:
+        c = ctor(compute(s.loop[0]))
+        nan, inf = f"{c}(math.nan)", f"{c}(math.inf)"
+        x = s.bind(s.a)
+        call = f"math.{fn}({x})"
+        if fn in ("log", "log2", "log10"):
+            return f"({call} if {x} > 0 else (-{inf} if {x} == 0 else {nan}))"
+        if fn == "log1p":
+            return f"({call} if {x} > -1 else (-{inf} if {x} == -1 else {nan}))"
+        if fn == "sqrt":
+            return f"({call} if {x} >= 0 else {nan})"
+        if fn in ("sin", "cos", "tan"):
+            return f"({call} if math.isfinite({x}) else {nan})"
+        if fn in ("asin", "acos"):
+            return f"({call} if -1 <= {x} <= 1 else {nan})"
+        limit = repr(_EXP_LIMIT[fn])
+        if fn in ("exp", "expm1"):  # nan fails the test and goes to math, which keeps it
+            return f"({call} if not {x} > {limit} else {inf})"
+        if fn == "sinh":
+            return f"({call} if not abs({x}) > {limit} else ({inf} if {x} > 0 else -{inf}))"
+        return f"({call} if not abs({x}) > {limit} else {inf})"  # cosh
+    return formula
+
+
 def _binary(symbol: str, bool_form: str | None = None) -> Callable[[Scalar], str]:
     def formula(s: Scalar) -> str:
         if s.kind == "b" and bool_form is not None:
@@ -374,21 +422,21 @@ SCALAR: dict[Op, Callable[[Scalar], str]] = {
     Op.NEG: _neg,
     Op.POS: lambda s: s.a,
     Op.ABS: _abs,
-    Op.EXP: _math("exp"),
-    Op.EXPM1: _math("expm1"),
-    Op.LOG: _math("log"),
-    Op.LOG1P: _math("log1p"),
-    Op.LOG2: _math("log2"),
-    Op.LOG10: _math("log10"),
-    Op.SQRT: _math("sqrt"),
-    Op.SIN: _math("sin"),
-    Op.COS: _math("cos"),
-    Op.TAN: _math("tan"),
-    Op.ARCSIN: _math("asin"),
-    Op.ARCCOS: _math("acos"),
+    Op.EXP: _guarded("exp"),
+    Op.EXPM1: _guarded("expm1"),
+    Op.LOG: _guarded("log"),
+    Op.LOG1P: _guarded("log1p"),
+    Op.LOG2: _guarded("log2"),
+    Op.LOG10: _guarded("log10"),
+    Op.SQRT: _guarded("sqrt"),
+    Op.SIN: _guarded("sin"),
+    Op.COS: _guarded("cos"),
+    Op.TAN: _guarded("tan"),
+    Op.ARCSIN: _guarded("asin"),
+    Op.ARCCOS: _guarded("acos"),
     Op.ARCTAN: _math("atan"),
-    Op.SINH: _math("sinh"),
-    Op.COSH: _math("cosh"),
+    Op.SINH: _guarded("sinh"),
+    Op.COSH: _guarded("cosh"),
     Op.TANH: _math("tanh"),
     Op.FLOOR: _rounding("floor"),
     Op.CEIL: _rounding("ceil"),

@@ -85,6 +85,12 @@ def loop_dtypes(node: Node) -> list[np.dtype]:
         operands.append(np.dtype(np.bool_) if pt is bool else pt)
     try:
         resolved = UFUNC[op].resolve_dtypes(tuple(operands) + (None,))
+        if any(d.kind == "O" for d in resolved):
+            # Only Python scalars (`i < n`, both weak): NumPy picks its object loop, which
+            # kernels cannot run; the weak values' own dtypes (int64, float64) give the
+            # answer Python's scalars would.
+            resolved = UFUNC[op].resolve_dtypes(tuple(v.type.dtype for v in node.inputs)
+                                                + (None,))
     except TypeError as exc:
         raise CodegenError(f"cuda: {op} is not defined for "
                            f"{', '.join(str(v.type) for v in node.inputs)} ({exc})") from None

@@ -1,0 +1,79 @@
+"""The warning a converted function gives when it keeps being traced (`RetraceWarning`).
+
+Each new signature (shapes, dtypes, static values) is a trace and a compilation. Past a
+limit, which is a setting (`convert(..., max_traces=N)`, else the environment variable
+`AUTOGRAPH_MAX_TRACES`, else `DEFAULT_MAX_TRACES`; 0 turns the warning off), the function
+warns once, naming what differs between the latest signature and the one before.
+"""
+
+from __future__ import annotations
+
+import os
+import types
+
+from autograph.errors import AutographError
+from autograph.staging import tracing
+
+DEFAULT_MAX_TRACES = 10
+ENVIRONMENT_VARIABLE = "AUTOGRAPH_MAX_TRACES"
+
+
+class RetraceWarning(UserWarning):
+    """A converted function was traced many times: its signatures keep changing."""
+
+
+def max_traces(setting: int | None) -> int:
+    """The limit: `setting` when given, else the environment variable, else the default."""
+    where = "max_traces"
+    if setting is None:
+        text = os.environ.get(ENVIRONMENT_VARIABLE, "").strip()
+        if not text:
+            return DEFAULT_MAX_TRACES
+        where = ENVIRONMENT_VARIABLE
+        try:
+            setting = int(text)
+        except ValueError:
+            setting = text
+    if isinstance(setting, bool) or not isinstance(setting, int) or setting < 0:
+        raise AutographError(f"{where} must be a whole number of traces (0: never warn), "
+                             f"got {setting!r}")
+    return setting
+
+
+def describe_each(bound, static) -> dict[str, str]:
+    """Per argument, its part of the signature (`f32[3]`, `int (weak)`, `'fast' (static)`)."""
+    out = {}
+    for name, value in bound.arguments.items():
+        one = types.SimpleNamespace(arguments={name: value})
+        out[name] = tracing.describe_key(one, static).split(": ", 1)[-1]
+    return out
+
+
+class Retraces:
+    """Counts one function's traces; says, once, when they pass the limit."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.warned = False
+        self.previous: dict[str, str] | None = None
+
+    def record(self, count: int, signature: dict[str, str], reason: str) -> str | None:
+        """The warning's text (without the function's name) when this trace, the
+        `count`-th, is the first past the limit; else None."""
+        previous, self.previous = self.previous, signature
+        if self.warned or not self.limit or count <= self.limit:
+            return None
+        self.warned = True
+        if previous is None:
+            changed = "its arguments"
+        else:
+            changed = "; ".join(
+                f"{name}: {previous.get(name, 'absent')} -> {signature.get(name, 'absent')}"
+                for name in [*previous, *(n for n in signature if n not in previous)]
+                if previous.get(name) != signature.get(name)) or "the captured values"
+        return (f"has been traced {count} times, more than max_traces={self.limit}; the "
+                f"latest signature differs from the one before in {changed} ({reason}). "
+                f"Pass arrays of stable shapes or mark changing arguments static; if the "
+                f"shapes are meant to vary, raise the limit with convert(..., max_traces=N) "
+                f"or {ENVIRONMENT_VARIABLE}=N (0: never warn). This warning is given once "
+                f"per function.")
