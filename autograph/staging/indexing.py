@@ -15,7 +15,8 @@ import numpy as np
 
 from autograph.ir.ops import Op
 from autograph.staging import concrete, context, numpy_api
-from autograph.staging.tensor import EMPTY, Tensor, cast, lift, merge_sources, to_value
+from autograph.staging.tensor import (EMPTY, Tensor, cast, lift, merge_sources, to_value,
+                                      track_view)
 
 _INDEX_ERROR = ("only integers, slices (`:`), ellipsis (`...`), numpy.newaxis (`None`) and "
                 "integer or boolean arrays are valid indices")
@@ -111,7 +112,10 @@ def getitem(tensor: Tensor, key) -> Tensor:
     alias = None
     if basic and value.type.ndim > 0:  # NumPy returns a view; 0-d results are scalars
         alias = "a view of another array (made by indexing it)"
-    return Tensor(value, merge_sources(tensor._sources, sources), alias, ctx)
+    result = Tensor(value, merge_sources(tensor._sources, sources), alias, ctx)
+    if alias is not None:
+        track_view(tensor, result)
+    return result
 
 
 def _mask_of(key):

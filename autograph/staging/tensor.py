@@ -21,6 +21,7 @@ from __future__ import annotations
 import dis
 import functools
 import sys
+import weakref
 
 import numpy as np
 
@@ -47,7 +48,8 @@ def merge_sources(a, b):
 class Tensor:
     """A traced array value: a handle on an IR value of the current trace."""
 
-    __slots__ = ("_value", "_ctx", "_sources", "_alias", "_frame", "_stale", "__weakref__")
+    __slots__ = ("_value", "_ctx", "_sources", "_alias", "_frame", "_stale", "_views",
+                 "__weakref__")
     __array_priority__ = 1000  # NumPy defers binary operators to us
     __hash__ = None  # like ndarray: `==` is elementwise
 
@@ -59,6 +61,7 @@ class Tensor:
         self._alias = alias
         self._frame = ctx.frame
         self._stale = None
+        self._views = None  # weak references to views taken of this array (`track_view`)
 
     # -- the value and its static type ------------------------------------------------------
 
@@ -127,6 +130,23 @@ class Tensor:
             self._frame = frame
         self._value = value
         self._sources = sources
+        self._outdate_views()
+
+    def _outdate_views(self) -> None:
+        """Views taken before a write would see it in NumPy; in the functional IR they keep
+        the old values. Rather than answer with those, a view used after a write through
+        its base raises, naming the fix."""
+        for ref in self._views or ():
+            view = ref()
+            if view is not None and view._stale is None:
+                view._stale = (
+                    "this array is a view of another one (a slice, reshape or transpose of "
+                    "it) that was written after the view was taken; NumPy would show the "
+                    "write through the view, which a converted function does not do yet: "
+                    "take the view after the write, or copy it when it is taken "
+                    "(`z = y[0:2].copy()`) to keep the old values")
+                view._outdate_views()
+        self._views = None
 
     def _check_writable(self) -> None:
         if self._alias is not None:
@@ -266,7 +286,17 @@ def apply(op: Op, *operands, alias: str | None = None, **attrs) -> Tensor:
         _check_python_int(operands, values)
     elif op in _COMPARING and len(operands) == 2:
         values = _widen_for_python_int(operands, values, ctx)
-    return Tensor(ctx.emit(op, values, **attrs), sources, alias, ctx)
+    result = Tensor(ctx.emit(op, values, **attrs), sources, alias, ctx)
+    if alias is not None and operands and isinstance(operands[0], Tensor):
+        track_view(operands[0], result)
+    return result
+
+
+def track_view(base: Tensor, view: Tensor) -> None:
+    """Records that `view` shares `base`'s memory in NumPy (see `Tensor._outdate_views`)."""
+    if base._views is None:
+        base._views = []
+    base._views.append(weakref.ref(view))
 
 
 # Binary ops where NumPy converts a Python int to the other operand's integer dtype, and
