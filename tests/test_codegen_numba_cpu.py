@@ -745,6 +745,26 @@ def test_scans_match_numpy(cache_dir):
         assert_same(got, want)
 
 
+def sort_graph():
+    b = Builder("sorts")
+    x = b.add_input(TensorType((4, 3), F64), "x")
+    k = b.add_input(TensorType((5,), I32), "k")
+    return b.finish([b.emit(Op.SORT, [x], axis=0), b.emit(Op.ARGSORT, [x], axis=1),
+                     b.emit(Op.SORT, [k], axis=0), b.emit(Op.ARGSORT, [k], axis=0)])
+
+
+def test_sorts_match_numpy_nan_last_and_stable(cache_dir):
+    graph = sort_graph()
+    x = np.array([[3.0, np.nan, 1.0], [1.0, 1.0, -np.inf], [np.nan, 0.5, 2.0], [0.0, 2.0, 2.0]])
+    k = np.array([3, 1, 3, -2, 1], np.int32)
+    program = compile_graph(graph, cache_dir)
+    want = (np.sort(x, axis=0), np.argsort(x, axis=1, kind="stable"), np.sort(k),
+            np.argsort(k, kind="stable"))
+    for got, expected, ref in zip(program(x, k), want, run(graph, x, k)):
+        assert_same(got, expected)
+        assert_same(ref, expected)
+
+
 def random_graph():
     b = Builder("draws")
     u = b.emit(Op.RANDOM, [], distribution="uniform", shape=(1000,), dtype=F64)
@@ -909,7 +929,7 @@ GRAPH_BUILDERS = (
     + [lambda p=p: linalg_graph(*p)[0] for p in LINALG_PAIRS]
     + [lambda dt=dt: shape_graph(dt)[0] for dt in (F32, BOOL, I64)]
     + [lambda: creation_graph()[0], lambda: index_graph()[0], collatz_graph, loops_graph,
-       print_graph, check_graph, scan_graph, random_graph, mlp_graph]
+       print_graph, check_graph, scan_graph, sort_graph, random_graph, mlp_graph]
     + [lambda dt=dt: arithmetic_graph(dt)[0] for dt in ARITHMETIC_DTYPES]
 )
 

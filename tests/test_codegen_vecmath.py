@@ -193,8 +193,8 @@ def test_float64_dense_regimes_against_numpy(name):
     got = _apply(_function(name, np.float64), x)
     err = _ulp_error(got, want)
     worst = int(np.argmax(err))
-    # measured: exp 1, expm1 2, tanh 3 ulp of NumPy's result
-    assert err[worst] <= {"exp": 1, "expm1": 2, "tanh": 3}[name], (
+    # measured: 1 ulp of NumPy's result each (was exp 1, expm1 2, tanh 3)
+    assert err[worst] <= 1, (
         f"{name}({x[worst]!r}) = {got[worst]!r}, NumPy {want[worst]!r}: {err[worst]} ulp")
 
 

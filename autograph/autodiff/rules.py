@@ -247,6 +247,26 @@ def _cumprod_rule(b, eqn, ct):
     return [_div(b, _reversed_cumsum(b, weighted, eqn.attrs["axis"]), x)]
 
 
+def _sort_rule(b, eqn, ct):
+    """sort(x) is x gathered at argsort(x) along the axis, so x's cotangent is ct gathered
+    at the inverse permutation, argsort(argsort(x)) (ties: each tied element gets the
+    cotangent of the position the stable order gave it)."""
+    x = eqn.inputs[0]
+    axis = eqn.attrs["axis"]
+    shape = x.type.shape
+    inverse = b.emit(Op.ARGSORT, [b.emit(Op.ARGSORT, [x], axis=axis)], axis=axis)
+    arrays = []
+    for d, n in enumerate(shape):
+        if d == axis:
+            arrays.append(inverse)
+        else:
+            along = np.arange(n, dtype=np.int64).reshape([-1 if e == d else 1
+                                                          for e in range(len(shape))])
+            arrays.append(b.emit(Op.CONSTANT, [], value=along))
+    index = tuple(("array", d) for d in range(len(shape)))
+    return [b.emit(Op.INDEX, [ct, *arrays], index=index)]
+
+
 def _mean_rule(b, eqn, ct):
     x = eqn.inputs[0]
     axes = eqn.attrs["axes"]
@@ -466,6 +486,7 @@ VJP: dict[Op, Rule] = {
     Op.SUM: _sum_rule,
     Op.CUMSUM: _cumsum_rule,
     Op.CUMPROD: _cumprod_rule,
+    Op.SORT: _sort_rule,
     Op.MEAN: _mean_rule,
     Op.MAX: _max_min_rule,
     Op.MIN: _max_min_rule,
@@ -484,7 +505,7 @@ VJP: dict[Op, Rule] = {
 # Gradients stop at these ops (their outputs never carry a cotangent).
 NON_DIFFERENTIABLE: frozenset[Op] = (
     COMPARISON | PREDICATE | CREATION | SIDE_EFFECT | NONDETERMINISTIC
-    | {Op.ARGMAX, Op.ARGMIN, Op.ANY, Op.ALL}
+    | {Op.ARGMAX, Op.ARGMIN, Op.ARGSORT, Op.ANY, Op.ALL}
     | {Op.FLOOR, Op.CEIL, Op.TRUNC, Op.RINT, Op.SIGN, Op.FLOORDIV}   # piecewise constant
     | {Op.INVERT, Op.BITWISE_AND, Op.BITWISE_OR, Op.BITWISE_XOR,     # integer/bool only
        Op.LEFT_SHIFT, Op.RIGHT_SHIFT}

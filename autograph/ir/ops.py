@@ -25,6 +25,9 @@ Attributes per op (all hashable, except CONSTANT's array):
   message. One 0-d bool input; raises `error(message)` when the program runs and it is
   false (a staged `assert`, `int()` of NaN).
 - CUMSUM CUMPROD: axis (a non-negative int); the result has the input's shape.
+- SORT ARGSORT: axis (a non-negative int); SORT's result has the input's shape and dtype,
+  ARGSORT's the input's shape in int64. Both sort NaN last, and ARGSORT is stable (ties
+  keep their order, NumPy's kind='stable'), which every `kind` NumPy offers allows.
 - RANDOM: distribution ("uniform" [0, 1), "normal" (standard), "integers" [low, high)),
   shape, dtype, low/high (for "integers"). No inputs; a new draw on every call.
 - COND / WHILE / FOR: none; their sub-graphs are regions (names in REGION_NAMES).
@@ -138,6 +141,9 @@ class Op(enum.Enum):
     CUMPROD = enum.auto()
     # random draws: a new sample on every call (issue 18)
     RANDOM = enum.auto()
+    # sorting along one axis (issue 18)
+    SORT = enum.auto()
+    ARGSORT = enum.auto()
 
     @property
     def printed_name(self) -> str:
@@ -226,6 +232,8 @@ CONTROL_FLOW = frozenset({Op.COND, Op.WHILE, Op.FOR})
 SIDE_EFFECT = frozenset({Op.PRINT, Op.CHECK})
 # Running (cumulative) reductions along one axis: `axis` attribute, result the input's shape.
 SCAN = frozenset({Op.CUMSUM, Op.CUMPROD})
+# Sorts along one axis: `axis` attribute, result the input's shape.
+SORTING = frozenset({Op.SORT, Op.ARGSORT})
 # Ops whose result differs from call to call: never folded, merged or hoisted (a pass's
 # `is_pure` says no), but dropped when unused, as NumPy would draw and discard.
 NONDETERMINISTIC = frozenset({Op.RANDOM})
@@ -244,7 +252,7 @@ REGION_NAMES: dict[Op, tuple[str, ...]] = {
 # Ops whose (non-0-d) results are buffers the program allocates (in C order): a fresh array
 # nobody else holds. Views (reshape, transpose, broadcast_to, basic indexing), graph
 # inputs, constants and region results are not.
-ALLOCATING = (ELEMENTWISE | REDUCTION | LINALG | CREATION | SCAN | NONDETERMINISTIC
+ALLOCATING = (ELEMENTWISE | REDUCTION | LINALG | CREATION | SCAN | SORTING | NONDETERMINISTIC
               | {Op.CONCATENATE, Op.SET_INDEX})
 
 
@@ -299,6 +307,8 @@ ATTRIBUTES: dict[Op, AttrSpec] = {
     Op.CHECK: {"error": ("str", True), "message": ("str", False)},
     Op.CUMSUM: {"axis": ("int", True)},
     Op.CUMPROD: {"axis": ("int", True)},
+    Op.SORT: {"axis": ("int", True)},
+    Op.ARGSORT: {"axis": ("int", True)},
     Op.RANDOM: {"distribution": ("str", True), "shape": ("shape", True),
                 "dtype": ("dtype", True), "low": ("scalar", False), "high": ("scalar", False)},
 }

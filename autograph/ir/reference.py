@@ -106,4 +106,6 @@ NUMPY_IMPL: dict[Op, Callable] = {
     Op.CUMSUM: lambda x, axis: np.cumsum(x, axis=axis),
     Op.CUMPROD: lambda x, axis: np.cumprod(x, axis=axis),
     Op.RANDOM: _random,
+    Op.SORT: lambda x, axis: np.sort(x, axis=axis),
+    Op.ARGSORT: lambda x, axis: np.argsort(x, axis=axis, kind="stable").astype(np.int64),
 }

@@ -387,6 +387,21 @@ def _scan_rule(op: Op) -> Callable:
     return rule
 
 
+def _sort_rule(op: Op) -> Callable:
+    def rule(types, attrs):
+        _arity(op, types, 1)
+        (x,) = types
+        if x.ndim == 0:
+            raise StagingError(f"{op}: needs at least one dimension, got {x}")
+        if x.dtype.kind not in "biuf":
+            raise StagingError(f"{op}: sorts bool, integer and real values, not {x}")
+        axis = _check_axis(op, attrs["axis"], x)
+        if axis != attrs["axis"]:
+            raise StagingError(f"{op}: axis must be non-negative, got {attrs['axis']}")
+        return [TensorType(x.shape, x.dtype if op is Op.SORT else np.dtype(np.int64))]
+    return rule
+
+
 _DISTRIBUTIONS = {"uniform": "f", "normal": "f", "integers": "iu"}
 
 
@@ -488,4 +503,6 @@ RULES: dict[Op, Callable] = {
     Op.CUMSUM: _scan_rule(Op.CUMSUM),
     Op.CUMPROD: _scan_rule(Op.CUMPROD),
     Op.RANDOM: _random_rule,
+    Op.SORT: _sort_rule(Op.SORT),
+    Op.ARGSORT: _sort_rule(Op.ARGSORT),
 }

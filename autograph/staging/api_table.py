@@ -46,9 +46,14 @@ def entries() -> dict[str, tuple[str, object]]:
     found["np.matmul"] = ("ufunc", numpy_api.matmul)
     for ufunc, reducer in dispatch._REDUCERS.items():
         found[f"{_qualified(ufunc)}.reduce"] = ("ufunc method", reducer)
+    for ufunc in dispatch._ACCUMULATORS:
+        found[f"{_qualified(ufunc)}.accumulate"] = ("ufunc method", dispatch._ACCUMULATORS[ufunc])
     for fn, impl in numpy_api.FUNCTIONS.items():
         kind = "ufunc" if isinstance(fn, np.ufunc) else "function"
         found.setdefault(_qualified(fn), (kind, impl))
+    for ufunc, impl in [*dispatch.UFUNC_OPS.items(), *numpy_api.FUNCTIONS.items()]:
+        if isinstance(ufunc, np.ufunc) and ufunc.nin == 2 and ufunc.signature is None:
+            found.setdefault(f"{_qualified(ufunc)}.outer", ("ufunc method", impl))
     for fn in creation.PLANS:
         found.setdefault(_qualified(fn), ("function", creation.PLANS[fn]))
     for fn, impl in creation.CALLS.items():
@@ -58,6 +63,8 @@ def entries() -> dict[str, tuple[str, object]]:
         if name.startswith("_"):
             continue
         attr = getattr(Tensor, name)
+        if getattr(attr, "refusal", False):  # ndarray.sort: in place, refused with a reason
+            continue
         kind = "attribute" if isinstance(attr, property) or not callable(attr) else "method"
         found[f"ndarray.{name}"] = (kind, attr)
     return found
@@ -70,6 +77,8 @@ def python_entries() -> dict[str, object]:
     for fn, impl in OVERLOADS.items():
         module = "math." if getattr(fn, "__module__", None) == "math" or fn in vars(
             math).values() and fn not in vars(builtins).values() else ""
+        if isinstance(fn, type) and issubclass(fn, np.generic):
+            module = "np."  # np.float32(t): NumPy's scalar types cast
         out[f"{module}{fn.__name__}"] = impl
     return out
 

@@ -16,9 +16,9 @@ from autograph.ir.ops import UFUNC
 from autograph.staging import numpy_api
 # Composites in modules beside numpy_api register themselves (`implements`, `method`,
 # `creation.register`) when imported.
-from autograph.staging import (numpy_linalg, numpy_math, numpy_random,  # noqa: F401
-                               numpy_rearrange)
-from autograph.staging.tensor import Tensor, apply, cast
+from autograph.staging import (numpy_linalg, numpy_math, numpy_nan,  # noqa: F401
+                               numpy_products, numpy_random, numpy_rearrange, numpy_sorting)
+from autograph.staging.tensor import Tensor, apply, cast, lift
 
 # ufunc -> IR op (np.divide is np.true_divide, np.abs is np.absolute: one entry each).
 UFUNC_OPS = {ufunc: op for op, ufunc in UFUNC.items()}
@@ -27,6 +27,11 @@ _REDUCERS = {
     np.add: numpy_api.sum, np.multiply: numpy_api.prod, np.maximum: numpy_api.max,
     np.minimum: numpy_api.min, np.logical_and: numpy_api.all, np.logical_or: numpy_api.any,
 }
+
+
+# ufunc.accumulate -> the scan it is (same dtypes: small integers widen to int64).
+_ACCUMULATORS = {np.add: numpy_math.cumsum, np.multiply: numpy_math.cumprod}
+_REDUCERS[np.logical_xor] = numpy_math.logical_xor_reduce
 
 
 def qualified_name(func) -> str:
@@ -81,20 +86,43 @@ def _array_ufunc(ufunc, method: str, inputs, kwargs):
             raise _unsupported(f"{name}.reduce")
         axis = kwargs.pop("axis", 0)
         return reducer(inputs[0], axis, **kwargs)
+    if method == "accumulate":
+        return _accumulate(ufunc, name, inputs, kwargs)
+    if method == "outer":
+        if ufunc.nin != 2 or ufunc.signature is not None or len(inputs) != 2:
+            raise _unsupported(f"{name}.outer")
+        a, b = (lift(x) for x in inputs)
+        a = numpy_api.reshape(a, a.shape + (1,) * b.ndim)
+        return _array_ufunc(ufunc, "__call__", (a, b), kwargs)
     if method != "__call__":
         raise _unsupported(f"{name}.{method}")
+    op = UFUNC_OPS.get(ufunc)
+    if op is None and ufunc is not np.matmul:
+        composite = numpy_api.FUNCTIONS.get(ufunc)  # np.exp2, np.fmax, ... (numpy_math.py)
+        if composite is None:
+            raise _unknown(name)
+        # composites check their keywords (gufuncs such as np.vecdot take axis=)
+        return composite(*inputs, **{k: v for k, v in kwargs.items() if v is not None})
     for key, value in kwargs.items():
         if value is not None and not (key == "casting" and value == "same_kind"):
             raise _unsupported(f"{name}(..., {key}=...)")
     if ufunc is np.matmul:
         return numpy_api.matmul(*inputs)
-    op = UFUNC_OPS.get(ufunc)
-    if op is None:
-        composite = numpy_api.FUNCTIONS.get(ufunc)  # np.exp2, np.fmax, ... (numpy_math.py)
-        if composite is None:
-            raise _unknown(name)
-        return composite(*inputs, **{k: v for k, v in kwargs.items() if v is not None})
     return apply(op, *inputs)
+
+
+def _accumulate(ufunc, name, inputs, kwargs):
+    scan = _ACCUMULATORS.get(ufunc)
+    if scan is None or len(inputs) != 1:
+        raise _unsupported(f"{name}.accumulate")
+    axis, dtype = kwargs.pop("axis", 0), kwargs.pop("dtype", None)
+    for key, value in kwargs.items():
+        if value is not None:
+            raise _unsupported(f"{name}.accumulate(..., {key}=...)")
+    t = lift(inputs[0])
+    if t.ndim == 0:
+        raise TypeError("cannot accumulate on a scalar")
+    return scan(t, axis, dtype)  # NumPy's accumulate widens small ints as cumsum does
 
 
 def array_function(func, args, kwargs):

@@ -42,7 +42,8 @@ def loop(ufunc: np.ufunc, *args) -> tuple[list[Tensor], np.dtype]:
     """The operands cast to the dtypes of `ufunc`'s NumPy loop, and its result dtype."""
     ts = [lift(a) for a in args]
     try:
-        dtypes = ufunc.resolve_dtypes(tuple(_operand_dtype(t) for t in ts) + (None,))
+        operands = tuple(_operand_dtype(t) for t in ts)
+        dtypes = ufunc.resolve_dtypes(operands + (None,) * ufunc.nout)
     except TypeError as error:
         raise TypeError(f"ufunc '{ufunc.__name__}' not supported for the input types "
                         f"({', '.join(str(t.dtype) for t in ts)})") from error
@@ -152,6 +153,199 @@ def heaviside(x1, x2, **kwargs):
     above = apply(Op.WHERE, apply(Op.GT, x, _c(0, dt)), _c(1, dt), x)  # NaN stays NaN
     below = apply(Op.WHERE, apply(Op.LT, x, _c(0, dt)), _c(0, dt), above)
     return apply(Op.WHERE, apply(Op.EQ, x, _c(0, dt)), h, below)
+
+
+@implements(np.fabs)
+def fabs(x, **kwargs):
+    _no_kwargs("fabs", kwargs)
+    (x,), _ = loop(np.fabs, x)
+    return apply(Op.ABS, x)
+
+
+@implements(np.float_power)
+def float_power(x1, x2, **kwargs):
+    """x1 ** x2 in float64 (complex128 for complex operands), NumPy's only loops."""
+    _no_kwargs("float_power", kwargs)
+    (x, y), _ = loop(np.float_power, x1, x2)
+    return apply(Op.POW, x, y)
+
+
+@implements(np.fmod)
+def fmod(x1, x2, **kwargs):
+    """C's fmod (the sign of the dividend) from NumPy's remainder (the divisor's sign),
+    which NumPy computes from fmod: undoing its sign fix-up is exact."""
+    _no_kwargs("fmod", kwargs)
+    (x, y), dt = loop(np.fmod, x1, x2)
+    r = apply(Op.MOD, x, y)
+    if dt.kind == "b":
+        return r
+    zero = _c(0, dt)
+    wrong = apply(Op.LOGICAL_AND, apply(Op.NE, r, zero),
+                  apply(Op.NE, apply(Op.LT, r, zero), apply(Op.LT, x, zero)))
+    fixed = apply(Op.WHERE, wrong, apply(Op.SUB, r, y), r)
+    if dt.kind == "f":  # fmod(x, inf) is x; fmod(-0.0, y) keeps the sign of x
+        fixed = apply(Op.WHERE, apply(Op.LOGICAL_AND, apply(Op.ISINF, y), apply(Op.ISFINITE, x)),
+                      x, fixed)
+        fixed = apply(Op.WHERE, apply(Op.EQ, fixed, zero), apply(Op.MUL, zero, x), fixed)
+    return fixed
+
+
+@implements(np.divmod)
+def divmod_(x1, x2, **kwargs):
+    _no_kwargs("divmod", kwargs)
+    (x, y), _ = loop(np.divmod, x1, x2)
+    return apply(Op.FLOORDIV, x, y), apply(Op.MOD, x, y)
+
+
+@implements(np.modf)
+def modf(x, **kwargs):
+    """(fractional part, integral part), both with x's sign; modf(inf) is (0, inf)."""
+    _no_kwargs("modf", kwargs)
+    (x,), dt = loop(np.modf, x)
+    whole = apply(Op.TRUNC, x)
+    frac = apply(Op.WHERE, apply(Op.ISINF, x), _c(0, dt), apply(Op.SUB, x, whole))
+    return copysign(frac, x), whole
+
+
+@implements(np.arcsinh)
+def arcsinh(x, **kwargs):
+    """sign(x) * log1p(|x| + x^2 / (1 + sqrt(1 + x^2))) (glibc's formula for moderate |x|;
+    ln(2|x|) beyond 2^28 where x^2 would overflow). Not libm's: last-bit differences."""
+    _no_kwargs("arcsinh", kwargs)
+    (x,), dt = loop(np.arcsinh, x)
+    a = apply(Op.ABS, x)
+    sq = apply(Op.MUL, a, a)
+    small = apply(Op.LOG1P, apply(Op.ADD, a, apply(Op.TRUEDIV, sq, apply(
+        Op.ADD, _c(1, dt), apply(Op.SQRT, apply(Op.ADD, _c(1, dt), sq))))))
+    big = apply(Op.ADD, apply(Op.LOG, a), _c(math.log(2), dt))
+    y = apply(Op.WHERE, apply(Op.GT, a, _c(2.0 ** 28, dt)), big, small)
+    return copysign(y, x)
+
+
+@implements(np.arccosh)
+def arccosh(x, **kwargs):
+    """log(x + sqrt(x^2 - 1)), as log1p(t + sqrt(2t + t^2)) with t = x - 1 near 1; NaN
+    below 1; ln(2x) beyond 2^28."""
+    _no_kwargs("arccosh", kwargs)
+    (x,), dt = loop(np.arccosh, x)
+    t = apply(Op.SUB, x, _c(1, dt))
+    near = apply(Op.LOG1P, apply(Op.ADD, t, apply(Op.SQRT, apply(
+        Op.ADD, apply(Op.MUL, _c(2, dt), t), apply(Op.MUL, t, t)))))
+    big = apply(Op.ADD, apply(Op.LOG, x), _c(math.log(2), dt))
+    y = apply(Op.WHERE, apply(Op.GT, x, _c(2.0 ** 28, dt)), big, near)
+    return apply(Op.WHERE, apply(Op.LT, x, _c(1, dt)), _c(np.nan, dt), y)
+
+
+@implements(np.arctanh)
+def arctanh(x, **kwargs):
+    """0.5 * log1p(2x / (1 - x)): +-inf at +-1, NaN beyond."""
+    _no_kwargs("arctanh", kwargs)
+    (x,), dt = loop(np.arctanh, x)
+    a = apply(Op.ABS, x)
+    y = apply(Op.MUL, _c(0.5, dt), apply(Op.LOG1P, apply(Op.TRUEDIV, apply(Op.MUL, _c(2, dt), a),
+                                                          apply(Op.SUB, _c(1, dt), a))))
+    return copysign(apply(Op.WHERE, apply(Op.GT, a, _c(1, dt)), _c(np.nan, dt), y), x)
+
+
+@implements(np.cbrt)
+def cbrt(x, **kwargs):
+    """sign(x) * |x| ** (1/3), one Newton step to round like libm's cbrt (last bits may
+    differ)."""
+    _no_kwargs("cbrt", kwargs)
+    (x,), dt = loop(np.cbrt, x)
+    a = apply(Op.ABS, x)
+    y = apply(Op.POW, a, _c(1.0 / 3.0, dt))
+    step = apply(Op.TRUEDIV, apply(Op.SUB, apply(Op.MUL, apply(Op.MUL, y, y), y), a),
+                 apply(Op.MUL, _c(3, dt), apply(Op.MUL, y, y)))
+    finite = apply(Op.LOGICAL_AND, apply(Op.ISFINITE, y), apply(Op.GT, y, _c(0, dt)))
+    y = apply(Op.WHERE, finite, apply(Op.SUB, y, step), y)
+    return copysign(y, x)
+
+
+@implements(np.conjugate)
+def conjugate(x, **kwargs):
+    _no_kwargs("conjugate", kwargs)
+    t = _real_only(x, "np.conjugate")
+    return apply(Op.POS, t) if t.dtype != np.bool_ else Tensor(t.value, t._sources)
+
+
+def _real_only(x, name) -> Tensor:
+    t = lift(x)
+    if t.dtype.kind == "c":
+        raise api.unsupported(f"{name} of complex values")
+    return t
+
+
+@implements(np.real)
+def real(val):
+    t = _real_only(val, "np.real")
+    return Tensor(t.value, t._sources, api.VIEW)
+
+
+@implements(np.imag)
+def imag(val):
+    t = _real_only(val, "np.imag")
+    return api.full_of(t.shape, 0, t.dtype)
+
+
+@implements(np.isreal)
+def isreal(x):
+    return api.full_of(_real_only(x, "np.isreal").shape, True, np.bool_)
+
+
+@implements(np.iscomplex)
+def iscomplex(x):
+    return api.full_of(_real_only(x, "np.iscomplex").shape, False, np.bool_)
+
+
+@implements(np.isrealobj)
+@python_result
+def isrealobj(x):
+    return lift(x).dtype.kind != "c"
+
+
+@implements(np.iscomplexobj)
+@python_result
+def iscomplexobj(x):
+    return lift(x).dtype.kind == "c"
+
+
+@implements(np.angle)
+def angle(z, deg=False):
+    """Of real values: arctan2(0, x), so pi for negatives and -0.0, else 0."""
+    t = _real_only(z, "np.angle")
+    dt = np.result_type(t.dtype, np.float16) if t.dtype.kind == "f" else np.dtype(np.float64)
+    x = cast(t, dt)
+    return apply(Op.ARCTAN2, _c(0, dt), x) if not deg else apply(
+        Op.MUL, apply(Op.ARCTAN2, _c(0, dt), x), _c(180 / math.pi, dt))
+
+
+def _infinite(sign):
+    def test(x, out=None):
+        api._no_out(out, "np.isposinf" if sign > 0 else "np.isneginf")
+        t = _real_only(x, "np.isposinf")
+        if t.dtype.kind != "f":
+            return api.full_of(t.shape, False, np.bool_)
+        return apply(Op.EQ, t, _c(sign * np.inf, t.dtype))
+    return test
+
+
+implements(np.isposinf)(_infinite(1))
+implements(np.isneginf)(_infinite(-1))
+
+
+def logical_xor_reduce(a, axis=0, dtype=None, out=None, keepdims=False, initial=_NO,
+                       where=True):
+    """np.logical_xor.reduce: whether an odd number of elements are true."""
+    api._no_out(out, "np.logical_xor.reduce")
+    api._defaults("np.logical_xor.reduce", initial=initial)
+    if where is not True:
+        raise api.unsupported("np.logical_xor.reduce(..., where=...)")
+    t = lift(a)
+    truth = t if t.dtype == np.bool_ else apply(Op.NE, t, 0)
+    count = api.sum(truth, axis, np.int64, keepdims=keepdims)
+    result = apply(Op.EQ, apply(Op.MOD, count, 2), 1)
+    return result if dtype is None else cast(result, np.dtype(dtype))
 
 
 # ---- NumPy functions written in Python over ufuncs, transcribed ------------------------
@@ -294,13 +488,46 @@ def cumprod(a, axis=None, dtype=None, out=None):
     return _scan(Op.CUMPROD, "np.cumprod", a, axis, dtype, out)
 
 
-cumsum.ops = frozenset({Op.CUMSUM})  # for the API table's backend columns
-cumprod.ops = frozenset({Op.CUMPROD})
+@implements(np.cumulative_sum)
+def cumulative_sum(x, /, *, axis=None, dtype=None, out=None, include_initial=False):
+    return _cumulative(Op.CUMSUM, "np.cumulative_sum", x, axis, dtype, out, include_initial)
+
+
+@implements(np.cumulative_prod)
+def cumulative_prod(x, /, *, axis=None, dtype=None, out=None, include_initial=False):
+    return _cumulative(Op.CUMPROD, "np.cumulative_prod", x, axis, dtype, out, include_initial)
+
+
+def _cumulative(op, name, x, axis, dtype, out, include_initial):
+    """NumPy 2's array-API scans: `axis` needed beyond 1-d, 0-d refused, and an optional
+    leading identity."""
+    t = lift(x)
+    if t.ndim == 0:
+        raise ValueError("input array must be at least 1-dimensional")
+    if axis is None:
+        if t.ndim > 1:
+            raise ValueError("For arrays which have more than one dimension ``axis`` "
+                             "argument is required.")
+        axis = 0
+    axis = normalize_axis(axis, t.ndim)
+    result = _scan(op, name, t, axis, dtype, out)
+    if include_initial:
+        shape = t.shape[:axis] + (1,) + t.shape[axis + 1:]
+        first = api.full_of(shape, 0 if op is Op.CUMSUM else 1, result.dtype)
+        result = api.concatenate([first, result], axis=axis)
+    return result
+
+
+cumsum.ops = cumulative_sum.ops = frozenset({Op.CUMSUM})  # for the API table's columns
+cumprod.ops = cumulative_prod.ops = frozenset({Op.CUMPROD})
 
 
 # ---- methods ------------------------------------------------------------------------------
-for _function in (cumsum, cumprod, api.var, api.std):
+for _function in (cumsum, cumprod, api.var, api.std, conjugate):
     method(_function.__name__)(_function)
+method("conj")(conjugate)
+Tensor.real = property(real, doc="`x.real`: x itself for real dtypes (a view).")
+Tensor.imag = property(imag, doc="`x.imag`: zeros for real dtypes.")
 
 
 @method("round")
@@ -318,4 +545,4 @@ def _round_builtin(self, ndigits=None):
     return cast(rounded, np.int64, weak=True)
 
 
-__all__ = ["loop", "python_result", "normalize_axes"]
+__all__ = ["logical_xor_reduce", "loop", "python_result", "normalize_axes"]

@@ -106,4 +106,20 @@ def _round(number, ndigits=None):
 OVERLOADS[math.log] = _log
 OVERLOADS[builtins.round] = _round
 
+
+def _numpy_scalar_type(scalar_type):
+    """`np.float32(t)`: NumPy converts (casts) its argument, an array or a scalar."""
+    dtype = np.dtype(scalar_type)
+
+    def convert(value=0, *args, **kwargs):
+        if args or kwargs:
+            raise TypeError(f"np.{dtype.name}() takes one argument inside a converted function")
+        return cast(lift(value), dtype)
+    return convert
+
+
+for _type in (np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32,
+              np.uint64, np.float32, np.float64, np.complex64, np.complex128):
+    OVERLOADS[_type] = _numpy_scalar_type(_type)
+
 __all__ = ["OVERLOADS"]

@@ -73,7 +73,7 @@ from autograph.codegen.cpu.options import DEFAULT as _DEFAULT_OPTIONS, CpuOption
 from autograph.codegen.cpu.printing import emit_check, emit_print
 from autograph.codegen.cpu.program import CompiledProgram, load_program
 from autograph.codegen.cpu.reductions import emit_reduction
-from autograph.codegen.cpu.sequential import emit_random, emit_scan
+from autograph.codegen.cpu.sequential import emit_random, emit_scan, emit_sort
 from autograph.codegen.cpu.shapes import (emit_broadcast_to, emit_concatenate, emit_reshape,
                                           emit_transpose)
 from autograph.codegen.cpu.text import (atom, convert, dtype_ref, literal, loop_dtypes,
@@ -113,6 +113,8 @@ EMITTERS: dict[Op, Callable[[ProgramWriter, Node], None]] = {
     Op.CUMSUM: emit_scan,
     Op.CUMPROD: emit_scan,
     Op.RANDOM: emit_random,
+    Op.SORT: emit_sort,
+    Op.ARGSORT: emit_sort,
 }
 assert set(REGION_NAMES) <= set(EMITTERS)
 

@@ -1,9 +1,14 @@
-"""Ops whose elements are produced in order: scans (cumsum, cumprod) and random draws.
+"""Ops whose elements are produced in order: scans (cumsum, cumprod), sorts (sort,
+argsort) and random draws.
 
-Their own module because neither fits an elementwise loop nest: a scan carries an
-accumulator along one axis (element k needs element k - 1), and a random draw has no
-operand at all but must run on every call, never be folded or hoisted (`ir.ops`
-`NONDETERMINISTIC`).
+Their own module because none fits an elementwise loop nest: a scan carries an
+accumulator along one axis (element k needs element k - 1), a sort needs a whole lane
+along its axis before it writes any element, and a random draw has no operand at all but
+must run on every call, never be folded or hoisted (`ir.ops` `NONDETERMINISTIC`).
+
+Sorts copy each lane along the axis into one contiguous buffer and call Numba's
+`np.sort` / `np.argsort(kind='mergesort')` on it: both order NaN last, as NumPy does, and
+the merge sort is stable (NumPy's kind='stable'), which every `kind` allows.
 
 Scans accumulate in the result dtype, sequentially, as NumPy's `np.add.accumulate`
 does (so float32 results match NumPy's to the bit, int32 input sums in int64).
@@ -22,7 +27,7 @@ import contextlib
 import numpy as np
 
 from autograph.codegen.cpu.text import (FLOAT64, INT64, arithmetic_result, atom, convert,
-                                        literal, strip, subscript)
+                                        dtype_ref, literal, strip, subscript)
 from autograph.codegen.cpu.writer import ProgramWriter
 from autograph.codegen.emitter import CodegenError
 from autograph.ir.graph import Node
@@ -58,6 +63,37 @@ def emit_scan(p: ProgramWriter, node: Node) -> None:
             p.em.line(f"{subscript(name, index)} = {acc}")
 
 
+def emit_sort(p: ProgramWriter, node: Node) -> None:
+    """SORT / ARGSORT along `axis`: lane by lane through a contiguous buffer."""
+    x = node.inputs[0]
+    out = node.outputs[0]
+    xt = x.type
+    axis = int(node.attrs["axis"])
+    name = p.name(out)
+    p.em.line(f"{name} = {p.empty(out)}", str(node.op))
+    p.contiguous.add(out)
+    if out.type.size == 0:
+        return
+    n = xt.shape[axis]
+    lane, ordered = p.scratch("lane"), p.scratch("ordered")
+    p.em.line(f"{lane} = np.empty({n}, {dtype_ref(xt.dtype)})")
+    names = [f"i{d}" for d in range(xt.ndim)]
+    index = list(names)
+    call = (f"np.sort({lane})" if node.op is Op.SORT
+            else f"np.argsort({lane}, kind='mergesort')")
+    with contextlib.ExitStack() as outer:
+        for d in range(xt.ndim):
+            if d != axis:
+                index[d] = p.loop(outer, names[d], xt.shape[d])
+        k = names[axis]
+        index[axis] = k
+        with p.em.block(f"for {k} in range({n})"):
+            p.em.line(f"{lane}[{k}] = {strip(p.read(x, index, xt.shape))}")
+        p.em.line(f"{ordered} = {call}")
+        with p.em.block(f"for {k} in range({n})"):
+            p.em.line(f"{subscript(name, index)} = {ordered}[{k}]")
+
+
 def _draw(node: Node) -> str:
     """One element's expression, in the result dtype."""
     kind = node.attrs["distribution"]
@@ -83,4 +119,4 @@ def emit_random(p: ProgramWriter, node: Node) -> None:
         p.em.line(f"{subscript(name, index)} = {expr}")
 
 
-__all__ = ["emit_random", "emit_scan"]
+__all__ = ["emit_random", "emit_scan", "emit_sort"]

@@ -123,6 +123,8 @@ EMITTERS: dict[Op, Callable[[CudaWriter, Node], None]] = {
     Op.CUMSUM: emit_not_on_cuda,
     Op.CUMPROD: emit_not_on_cuda,
     Op.RANDOM: emit_not_on_cuda,
+    Op.SORT: emit_not_on_cuda,
+    Op.ARGSORT: emit_not_on_cuda,
 }
 assert CONTROL_FLOW <= EMITTERS.keys()
 

@@ -1,9 +1,11 @@
-"""Ops the CUDA backend does not compile: scans (cumsum, cumprod) and random draws.
+"""Ops the CUDA backend does not compile: scans (cumsum, cumprod), sorts (sort, argsort)
+and random draws.
 
-A scan needs a parallel prefix-sum kernel and a random draw a per-thread generator
-state (`numba.cuda.random`), neither of which this backend has yet; until it does, a
-graph using one fails at compile time with a CodegenError (an AutographError) that
-names the op and says it is not on cuda, instead of running something else.
+A scan needs a parallel prefix-sum kernel, a sort a (segmented) device sort and a random
+draw a per-thread generator state (`numba.cuda.random`), none of which this backend has
+yet; until it does, a graph using one fails at compile time with a CodegenError (an
+AutographError) that names the op and says it is not on cuda, instead of running
+something else.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from autograph.ir.graph import Node
 _WHY = {
     "cumsum": "a scan needs a prefix-sum kernel; use backend='cpu'",
     "cumprod": "a scan needs a prefix-product kernel; use backend='cpu'",
+    "sort": "sorting needs a device sort kernel; use backend='cpu'",
+    "argsort": "sorting needs a device sort kernel; use backend='cpu'",
     "random": "random draws need a device generator state; use backend='cpu', or draw the "
               "numbers outside the function and pass them in",
 }
