@@ -172,21 +172,22 @@ class WriteWatch:
                         for key, (name, array) in locator.reachable().items()}
 
     @classmethod
-    def _fingerprint(cls, array: np.ndarray):
+    def _fingerprint(cls, array: np.ndarray) -> tuple[str, bytes]:
+        """("copy", the bytes in C order) for small arrays, ("digest", a hash) for big ones."""
         if array.nbytes <= cls._COPY_LIMIT:
-            return array.tobytes()
-        return hashlib.blake2b(np.ascontiguousarray(array).data, digest_size=16).digest()
+            return "copy", array.tobytes()
+        return "digest", hashlib.blake2b(np.ascontiguousarray(array).data,
+                                         digest_size=16).digest()
 
     def written(self) -> list[str]:
         """The names of the arrays whose contents changed since the watch began; those
         compared by a copy get their contents back (the failed call leaves no trace)."""
         names = []
-        for name, array, print_ in self._before.values():
-            if self._fingerprint(array) != print_:
+        for name, array, (kind, data) in self._before.values():
+            if self._fingerprint(array) != (kind, data):
                 names.append(name)
-                if isinstance(print_, bytes) and len(print_) == array.nbytes and \
-                        array.flags.writeable:
-                    array[...] = np.frombuffer(print_, array.dtype).reshape(array.shape)
+                if kind == "copy" and array.flags.writeable:
+                    array[...] = np.frombuffer(data, array.dtype).reshape(array.shape)
         return names
 
 
