@@ -33,8 +33,9 @@ class CompiledProgram:
     dtype, a non-contiguous or read-only array, a 0-d array) is converted as the
     reference interpreter converts it, and a wrong shape is an AutographError.
 
-    Calling `function` (the jitted function) directly, as the API's guards do, skips
-    all that; the rule for such a raw call is
+    Calling `function` (the jitted function, or for a program with parallel loops a
+    `threads.AdaptiveThreads` around it that picks the thread count) directly, as the
+    API's guards do, skips all that; the rule for such a raw call is
 
         result = program.function(*graph_inputs, *(b.take() for b in program.result_buffers))
 
