@@ -20,8 +20,10 @@ demo: $(STAMP)
 # pytest process of their own.
 test: test-main test-cuda
 
+# Test files are spread over the cores (pytest-xdist; a file stays on one worker, so its
+# compiled programs are shared within it as before).
 test-main: $(STAMP)
-	$(PY) -m pytest tests --ignore=tests/cuda
+	$(PY) -m pytest tests --ignore=tests/cuda -n auto --dist loadfile
 
 test-cuda: $(STAMP)
 	NUMBA_ENABLE_CUDASIM=1 $(PY) -m pytest tests/cuda
