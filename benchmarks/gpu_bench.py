@@ -32,9 +32,8 @@ import time
 
 import numpy as np
 
-from autograph.codegen.cuda import launch as cuda_launch
-from autograph.codegen.cuda import runtime as cuda_runtime
-from autograph.codegen.cuda import backend as numba_cuda
+from autograph.codegen.cuda import (backend as numba_cuda, launch as cuda_launch,
+                                    runtime as cuda_runtime)
 from autograph.codegen.cuda.runtime import Target
 from autograph.ir import Builder, Op, TensorType
 

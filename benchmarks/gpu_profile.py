@@ -19,8 +19,7 @@ import time
 
 import numpy as np
 
-from autograph.codegen.cuda import launch as cuda_launch
-from autograph.codegen.cuda import backend as numba_cuda
+from autograph.codegen.cuda import backend as numba_cuda, launch as cuda_launch
 
 
 def _median(fn, repeats=200, sync=None):

@@ -10,10 +10,8 @@ import re
 import numpy as np
 import pytest
 
-from autograph.codegen.cuda import fusion as cuda_fusion
-from autograph.codegen.cuda import gemm as cuda_gemm
-from autograph.codegen.cuda import runtime as cuda_runtime
-from autograph.codegen.cuda import backend as numba_cuda
+from autograph.codegen.cuda import (backend as numba_cuda, fusion as cuda_fusion,
+                                    gemm as cuda_gemm, runtime as cuda_runtime)
 from autograph.codegen.cuda.runtime import DEVICE_TARGET, Target
 from autograph.errors import AutographError
 from autograph.ir import Builder, Op, TensorType

@@ -13,9 +13,8 @@ import sys
 import numpy as np
 import pytest
 
-from autograph.codegen.cuda import scalars as ck
-from autograph.codegen.cuda import runtime as cuda_runtime
-from autograph.codegen.cuda import backend as numba_cuda
+from autograph.codegen.cuda import (backend as numba_cuda, runtime as cuda_runtime,
+                                    scalars as ck)
 from autograph.errors import AutographError
 from autograph.ir import Builder, Op, TensorType, ops
 

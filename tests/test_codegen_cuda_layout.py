@@ -19,8 +19,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograph.codegen.cuda import runtime as cuda_runtime
-from autograph.codegen.cuda import backend as numba_cuda
+from autograph.codegen.cuda import backend as numba_cuda, runtime as cuda_runtime
 from autograph.ir import Builder, Op, TensorType
 from layout_support import assert_imports_point_one_way, imported_modules
 

@@ -16,8 +16,7 @@ import numpy as np
 import pytest
 
 from autograph.codegen import cache
-from autograph.codegen.cuda import runtime as cuda_runtime
-from autograph.codegen.cuda import backend as numba_cuda
+from autograph.codegen.cuda import backend as numba_cuda, runtime as cuda_runtime
 from autograph.ir import Builder, Op, TensorType
 from cuda_support import all_ops_graph, collatz_graph, loops_graph
 

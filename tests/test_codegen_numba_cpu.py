@@ -29,8 +29,7 @@ from hypothesis.extra import numpy as hnp
 
 from autograph.codegen import EMITTERS, CodegenError, cache, compile_graph, generate
 from autograph.errors import AutographError, StagingError
-from autograph.ir import Builder, Op, TensorType, run
-from autograph.ir import ops as irops
+from autograph.ir import Builder, Op, TensorType, ops as irops, run
 
 F32, F64, I32, I64 = (np.dtype(t) for t in (np.float32, np.float64, np.int32, np.int64))
 BOOL, U8, I8, U64, C128 = (np.dtype(t) for t in (np.bool_, np.uint8, np.int8, np.uint64,

@@ -11,8 +11,7 @@ import pytest
 
 import autograph
 from autograph.runtime import api
-from autograph.views import display
-from autograph.views import highlight
+from autograph.views import display, highlight
 from autograph.ir import dot
 
 

@@ -47,8 +47,7 @@ import numpy as np
 from autograph.ir import rules
 from autograph.ir.graph import Graph, Node, Region, Value
 from autograph.ir.ops import COMMUTATIVE, Op
-from autograph.passes.common import constant_array
-from autograph.passes.common import is_constant_equal as _is
+from autograph.passes.common import constant_array, is_constant_equal as _is
 from autograph.passes.report import Changes
 
 NAME = "simplify"

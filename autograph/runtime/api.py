@@ -45,16 +45,13 @@ from typing import Sequence
 import numpy as np
 
 from autograph import ir, staging
-from autograph.runtime import conversion
-from autograph.views import display
-from autograph.views import explanation
+from autograph.runtime import conversion, pickling, retracing
+from autograph.views import display, explanation
 from autograph.errors import AutographError
 from autograph.ir.analysis import aliasing
 from autograph.ir.types import DTYPE_NAMES
-from autograph.runtime import pickling, retracing
 from autograph.runtime.optimization import Optimization
-from autograph.staging import context as _context
-from autograph.staging import guards, tracing
+from autograph.staging import context as _context, guards, tracing
 from autograph.staging.captures import HELD, Site, StaleCapture
 from autograph.staging.guards import MISS
 
@@ -126,7 +123,7 @@ class Specialization:
         self.finish, self.finisher = trace.finisher()
         # Fresh results the program may return sharing a buffer the caller sees (an
         # argument, a constant, another result): copied here (ir/analysis/aliasing.py).
-        self.copies = aliasing.outputs_to_copy(graph, getattr(trace, "fresh_outputs", ()))
+        self.copies = aliasing.outputs_to_copy(graph, trace.fresh_outputs)
         if self.copies:
             self.finish, self.finisher = "build", functools.partial(
                 _copy_outputs, trace.build_outputs, tuple(sorted(self.copies)))

@@ -31,8 +31,7 @@ from typing import Callable
 import numpy as np
 
 from autograph import autodiff, ir, staging
-from autograph.runtime import api
-from autograph.runtime import conversion
+from autograph.runtime import api, conversion
 from autograph.errors import AutographError
 from autograph.staging import pytrees, tracing
 

@@ -24,8 +24,7 @@ from autograph.ir.graph import Graph, Node, Region, Value
 from autograph.ir.ops import REGION_NAMES, Op
 from autograph.ir.types import TensorType
 from autograph.ir.verifier import verify
-from autograph.serialization import attrs as attr_codecs
-from autograph.serialization import safejson
+from autograph.serialization import attrs as attr_codecs, safejson
 from autograph.serialization.npzfile import read_params
 from autograph.serialization.schema import (ATTR_SPECS, FORMAT, IDENTIFIER, OPS_BY_NAME,
                                             PARAM_KEY, VERSION, Limits, SavedOrigin,

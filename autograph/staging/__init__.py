@@ -36,8 +36,8 @@ from autograph.staging.context import current, set_origin_resolver
 from autograph.staging.checks import assert_
 from autograph.staging.control_flow import (cond, for_loop, if_exp, logical_and,
                                             logical_not, logical_or, while_loop)
-from autograph.staging.creation import FUNCTIONS as CREATION_FUNCTIONS, stage as stage_creation
-from autograph.staging.creation import routes as routes_creation
+from autograph.staging.creation import (FUNCTIONS as CREATION_FUNCTIONS,
+                                        routes as routes_creation, stage as stage_creation)
 from autograph.staging.scalar_math import OVERLOADS as SCALAR_MATH
 from autograph.staging.iterables import StagedIterable, stages_loop
 from autograph.staging.lists import is_staged_list, list_append, list_pop

@@ -18,11 +18,9 @@ from __future__ import annotations
 import numpy as np
 
 from autograph.ir.ops import Op
-from autograph.staging import checks
-from autograph.staging import numpy_api as api
-from autograph.staging import numpy_math as math_api
+from autograph.staging import (checks, numpy_api as api, numpy_math as math_api,
+                               numpy_sorting as sorting)
 from autograph.staging.numpy_rearrange import moveaxis
-from autograph.staging import numpy_sorting as sorting
 from autograph.staging.numpy_api import _NO, implements, normalize_axes
 from autograph.staging.tensor import Tensor, apply, cast, lift
 

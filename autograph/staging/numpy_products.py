@@ -18,8 +18,7 @@ import math
 import numpy as np
 
 from autograph.ir.ops import Op
-from autograph.staging import numpy_api as api
-from autograph.staging import numpy_linalg, numpy_rearrange
+from autograph.staging import numpy_api as api, numpy_linalg, numpy_rearrange
 from autograph.staging.numpy_api import implements, normalize_axis, static_int
 from autograph.staging.tensor import Tensor, apply, cast, lift
 

@@ -24,8 +24,7 @@ import types
 import numpy as np
 
 from autograph.ir.ops import Op
-from autograph.staging import context, creation
-from autograph.staging import numpy_api as api
+from autograph.staging import context, creation, numpy_api as api
 from autograph.staging.tensor import Tensor, apply, cast, lift
 
 _F64 = np.dtype(np.float64)

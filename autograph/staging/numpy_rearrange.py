@@ -16,8 +16,7 @@ import builtins
 import numpy as np
 
 from autograph.ir.ops import Op
-from autograph.staging import creation
-from autograph.staging import numpy_api as api
+from autograph.staging import creation, numpy_api as api
 from autograph.staging.numpy_api import (_NO, implements, method, normalize_axes, normalize_axis,
                                          static_int)
 from autograph.staging.tensor import Tensor, apply, cast, lift

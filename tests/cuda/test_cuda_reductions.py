@@ -7,8 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from autograph.codegen.cuda import reduction_kernels as rk
-from autograph.codegen.cuda import runtime as cuda_runtime
+from autograph.codegen.cuda import reduction_kernels as rk, runtime as cuda_runtime
 from autograph.ir import Builder, Op, TensorType
 from cuda_support import sample
 

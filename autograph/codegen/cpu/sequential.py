@@ -34,16 +34,21 @@ from autograph.ir.graph import Node
 from autograph.ir.ops import Op
 
 
-def emit_scan(p: ProgramWriter, node: Node) -> None:
-    x = node.inputs[0]
+def _allocate_result(p: ProgramWriter, node: Node) -> str:
+    """Names and allocates the node's (C-contiguous) result; returns its name."""
     out = node.outputs[0]
-    xt, ot = x.type, out.type
-    if ot.dtype.kind == "c" or xt.dtype.kind == "c":
-        raise CodegenError(f"numba_cpu: {node.op} of complex values is not supported")
-    axis = int(node.attrs["axis"])
     name = p.name(out)
     p.em.line(f"{name} = {p.empty(out)}", str(node.op))
     p.contiguous.add(out)
+    return name
+
+
+def emit_scan(p: ProgramWriter, node: Node) -> None:
+    x, out = node.inputs[0], node.outputs[0]
+    xt, ot = x.type, out.type
+    if ot.dtype.kind == "c" or xt.dtype.kind == "c":
+        raise CodegenError(f"numba_cpu: {node.op} of complex values is not supported")
+    axis, name = int(node.attrs["axis"]), _allocate_result(p, node)
     if out.type.size == 0:
         return
     names = [f"i{d}" for d in range(xt.ndim)]
@@ -65,13 +70,9 @@ def emit_scan(p: ProgramWriter, node: Node) -> None:
 
 def emit_sort(p: ProgramWriter, node: Node) -> None:
     """SORT / ARGSORT along `axis`: lane by lane through a contiguous buffer."""
-    x = node.inputs[0]
-    out = node.outputs[0]
+    x, out = node.inputs[0], node.outputs[0]
     xt = x.type
-    axis = int(node.attrs["axis"])
-    name = p.name(out)
-    p.em.line(f"{name} = {p.empty(out)}", str(node.op))
-    p.contiguous.add(out)
+    axis, name = int(node.attrs["axis"]), _allocate_result(p, node)
     if out.type.size == 0:
         return
     n = xt.shape[axis]

@@ -15,9 +15,7 @@ an epilogue at all. Two things decide that, and the product emitter
 
 from __future__ import annotations
 
-from autograph.codegen.cuda import fusion as cuda_fusion
-from autograph.codegen.cuda import scalars as ck
-from autograph.codegen.cuda import runtime as rt
+from autograph.codegen.cuda import fusion as cuda_fusion, runtime as rt, scalars as ck
 from autograph.codegen.cuda.runtime import Target
 from autograph.ir.graph import Node
 from autograph.ir.ops import Op

@@ -74,8 +74,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from autograph.codegen.cuda import fusion as cuda_fusion
-from autograph.codegen.cuda import runtime as rt
+from autograph.codegen.cuda import fusion as cuda_fusion, runtime as rt
 from autograph.codegen.cuda.contractions import emit_contraction
 from autograph.codegen.cuda.control_flow import emit_cond, emit_for, emit_while
 from autograph.codegen.cuda.creation import emit_arange, emit_constant, emit_eye, emit_full

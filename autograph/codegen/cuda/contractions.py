@@ -26,10 +26,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from autograph.codegen.cuda import gemm as cuda_gemm
-from autograph.codegen.cuda import contraction_kernels as xk
-from autograph.codegen.cuda import kernel_text as kt
-from autograph.codegen.cuda import scalars as ck
+from autograph.codegen.cuda import (contraction_kernels as xk, gemm as cuda_gemm,
+                                    kernel_text as kt, scalars as ck)
 from autograph.codegen.cuda.analysis import blas_candidate
 from autograph.codegen.cuda.elementwise import elementwise_lines
 from autograph.codegen.cuda.text import kernel_label, loop_dtypes, ops_comment

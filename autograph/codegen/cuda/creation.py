@@ -15,8 +15,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from autograph.codegen.cuda import kernel_text as kt
-from autograph.codegen.cuda import scalars as ck
+from autograph.codegen.cuda import kernel_text as kt, scalars as ck
 from autograph.codegen.cuda.writer import CudaWriter, KernelParams, Place
 from autograph.ir.graph import Node
 

@@ -21,8 +21,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from autograph.codegen.cuda import kernel_text as kt
-from autograph.codegen.cuda import scalars as ck
+from autograph.codegen.cuda import kernel_text as kt, scalars as ck
 from autograph.codegen.cuda.text import kernel_label, loop_dtypes, ops_comment
 from autograph.codegen.cuda.writer import CudaWriter, KernelParams
 from autograph.ir.graph import Node, Value

@@ -36,8 +36,7 @@ import dataclasses
 import math
 from typing import Callable, Sequence
 
-from autograph.codegen.cuda import kernel_text as kt
-from autograph.codegen.cuda import scalars as ck
+from autograph.codegen.cuda import kernel_text as kt, scalars as ck
 from autograph.codegen.emitter import CodegenError
 
 # (zs, i, k) -> operand text in float32 registers; (zs, i, j, value) -> the store lines

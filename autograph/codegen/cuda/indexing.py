@@ -13,8 +13,7 @@ kernel over the indexed region writing `value`, broadcast and converted to x's d
 
 from __future__ import annotations
 
-from autograph.codegen.cuda import kernel_text as kt
-from autograph.codegen.cuda import scalars as ck
+from autograph.codegen.cuda import kernel_text as kt, scalars as ck
 from autograph.codegen.cuda.shapes import emit_gather
 from autograph.codegen.cuda.writer import CudaWriter, KernelParams
 from autograph.ir.graph import Node, Value

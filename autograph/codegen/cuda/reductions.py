@@ -19,9 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograph.codegen.cuda import kernel_text as kt
-from autograph.codegen.cuda import reduction_kernels as rk
-from autograph.codegen.cuda import scalars as ck
+from autograph.codegen.cuda import kernel_text as kt, reduction_kernels as rk, scalars as ck
 from autograph.codegen.cuda.writer import CudaWriter, KernelParams, params_list
 from autograph.ir.graph import Node
 from autograph.ir.ops import Op

@@ -15,8 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from autograph.codegen.cuda import kernel_text as kt
-from autograph.codegen.cuda import scalars as ck
+from autograph.codegen.cuda import kernel_text as kt, scalars as ck
 from autograph.codegen.cuda.writer import CudaWriter, KernelParams
 from autograph.ir.graph import Node
 

@@ -26,9 +26,7 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 
-from autograph.codegen.cuda import fusion as cuda_fusion
-from autograph.codegen.cuda import kernel_text as kt
-from autograph.codegen.cuda import scalars as ck
+from autograph.codegen.cuda import fusion as cuda_fusion, kernel_text as kt, scalars as ck
 from autograph.codegen.cuda.analysis import fusable_product, item_nodes
 from autograph.codegen.cuda.runtime import Target
 from autograph.codegen.cuda.text import constant_lines, shape_text
