@@ -8,8 +8,11 @@
 
 `--load N` starts N processes that spin on a core for the whole run (users' machines are
 never idle: a browser, CI neighbours, other Dask tasks) and times autograph twice per case,
-with Numba's default thread count and with one thread, interleaved; the table's last line
-gives the ratio default / one thread (the issue's bar: never above 1.1).
+with its default threads (adaptive, codegen/cpu/threads.py) and pinned to one thread
+(`convert(..., threads=1)`, the same function converted again), interleaved; each case's
+last line and the summary's "Threads" table give the ratio default / one thread (the
+issue's bar: never above 1.1) and whether the program has parallel loops at all (the cost
+model, ir/analysis/parallel.py). `--compare-threads` does the same without load.
 
 For each case: every system is built and called once and its result compared with the
 user's function run as written (a failure or a wrong result is recorded, not raised);
@@ -87,9 +90,19 @@ class Settings:
 
 
 def _one_thread(fn: Callable) -> Callable:
-    """`fn` run with one Numba thread (the setting is per calling thread, so set around
-    each call; it costs well under a microsecond)."""
+    """`fn` pinned to one thread: converted again with `threads=1` when it is a converted
+    function (no per-call cost), else run with one Numba thread set around each call."""
     import numba
+
+    converted = getattr(fn, "_fn", None)
+    if converted is not None and hasattr(fn, "_threads"):
+        import autograph
+
+        try:
+            return autograph.convert(converted, backend=fn._backend,
+                                     static_argnames=tuple(fn._static), threads=1)
+        except TypeError:  # an autograph without `threads=` (measuring an older tree)
+            pass
 
     def call(*args):
         default = numba.get_num_threads()
@@ -99,6 +112,14 @@ def _one_thread(fn: Callable) -> Callable:
         finally:
             numba.set_num_threads(default)
     return call
+
+
+def _parallel(fn: Callable) -> bool | None:
+    """Whether the converted function's programs have parallel loops (None: unknown)."""
+    cache = getattr(fn, "_cache", None)
+    if cache is None:
+        return None
+    return any("numba.prange" in getattr(spec, "source", "") for spec in cache.values())
 
 
 def run_case(case: common.Case, settings: Settings, skip: list[str], sources: Path | None,
@@ -137,7 +158,8 @@ def run_case(case: common.Case, settings: Settings, skip: list[str], sources: Pa
     default = timings.get(common.AUTOGRAPH_NAME)
     if alone is not None and alone.samples and default is not None and default.samples:
         result["threads"] = {"default_s": default.median, "one_thread_s": alone.median,
-                             "default_vs_one": default.median / alone.median}
+                             "default_vs_one": default.median / alone.median,
+                             "parallel": _parallel(checked[common.AUTOGRAPH_NAME].fn)}
     return result
 
 
@@ -347,8 +369,26 @@ def _round(value):
     return round(value, 4) if isinstance(value, float) else str(value)
 
 
+def render_threads(results: list[dict]) -> list[str]:
+    """The summary's table of default threads against one thread, per case."""
+    rows = [r for r in results if r.get("threads")]
+    if not rows:
+        return []
+    lines = ["### Threads", "", "| case | parallel loops | default | one thread | default / one |",
+             "|---|---|---:|---:|---:|"]
+    for r in rows:
+        t = r["threads"]
+        parallel = {True: "yes", False: "no", None: "?"}[t.get("parallel")]
+        lines.append(f"| {_cell(r['title'])} | {parallel} | "
+                     f"{timing.format_seconds(t['default_s'])} | "
+                     f"{timing.format_seconds(t['one_thread_s'])} | {t['default_vs_one']:.2f} |")
+    worst = max(r["threads"]["default_vs_one"] for r in rows)
+    return lines + ["", f"worst default / one thread: {worst:.2f} (bar: <= 1.1)", ""]
+
+
 def render_summary(results: list[dict]) -> str:
-    lines = ["### Bars", "", "| case | bar | result | measured |", "|---|---|---|---|"]
+    lines = [*render_threads(results), "### Bars", "", "| case | bar | result | measured |",
+             "|---|---|---|---|"]
     for result in results:
         for b in result["bars"]:
             lines.append(f"| {_cell(result['title'])} | {_cell(b['bar'])} | {b['status']} | "
@@ -384,6 +424,8 @@ def parse_args(argv):
     parser.add_argument("--load", type=int, default=0,
                         help="run N busy processes while measuring, and time autograph with "
                              "the default thread count against one thread")
+    parser.add_argument("--compare-threads", action="store_true",
+                        help="time autograph with one thread as well (implied by --load)")
     parser.add_argument("--json", type=Path, default=DEFAULT_JSON, help="where to write JSON")
     parser.add_argument("--markdown", type=Path, help="also write the full report here")
     parser.add_argument("--sources", type=Path, help="write autograph's generated programs here")
@@ -417,7 +459,7 @@ def main(argv=None) -> int:
             for case in load(workload_id).cases(settings.size, peers):
                 case_started = time.perf_counter()
                 result = run_case(case, settings, args.skip, args.sources,
-                                  compare_threads=args.load > 0)
+                                  compare_threads=args.load > 0 or args.compare_threads)
                 result["wall_s"] = time.perf_counter() - case_started
                 results.append(result)
                 print(render_case(result) + "\n", flush=True)

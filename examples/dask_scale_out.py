@@ -15,7 +15,7 @@ Workers need `numba-autograph[dask]` installed, nothing else. See docs/dask.md.
   the 1-D coordinate arrays (`re` by columns, `im` by rows), and the function computes the
   block's grid from them.
 - The MLP uses `autograph.dask.map_blocks`: the batch does not divide into equal blocks,
-  so the edge block is padded to the regular size (one compiled program per worker
+  so the edge block is padded to the regular size (`pad=True`: one compiled program per worker
   instead of two), and the weights travel once per worker, not with every block.
 
 Each result is spot-checked against the same function run in this process.
@@ -102,7 +102,7 @@ def inference(batch: int, features: int, chunk: int):
     x = da.random.default_rng(1).standard_normal((batch, features), chunks=(chunk, features),
                                                  dtype=np.float32)
     scores = autograph.dask.map_blocks(mlp, x, *weights, dtype=np.float32,
-                                       chunks=(x.chunks[0], (10,)))
+                                       chunks=(x.chunks[0], (10,)), pad=True)
     started = time.perf_counter()
     result = scores.compute()
     seconds = time.perf_counter() - started

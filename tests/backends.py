@@ -78,10 +78,43 @@ def convert(fn, backend: str = "python", **options):
 
 
 def check(fn, *args, backend: str = "python", **kwargs):
-    """Runs converted and plain `fn` on (copies of) the arguments; returns the converted
-    function for further inspection."""
+    """Runs converted and plain `fn` on (copies of) the arguments and requires the same
+    result, the same argument state after the call (writes into arguments) and the same
+    aliasing (a result is an argument, or shares its memory, exactly where NumPy's does);
+    returns the converted function for further inspection."""
     converted = convert(fn, backend)
-    want = fn(*copy.deepcopy(args), **copy.deepcopy(kwargs))
-    got = converted(*copy.deepcopy(args), **copy.deepcopy(kwargs))
+    plain_args, plain_kwargs = copy.deepcopy(args), copy.deepcopy(kwargs)
+    want = fn(*plain_args, **plain_kwargs)
+    conv_args, conv_kwargs = copy.deepcopy(args), copy.deepcopy(kwargs)
+    got = converted(*conv_args, **conv_kwargs)
     assert_same(got, want)
+    assert_same(conv_args, plain_args, "arguments after the call")
+    assert_same(conv_kwargs, plain_kwargs, "keyword arguments after the call")
+    assert_same_aliasing(got, (conv_args, conv_kwargs), want, (plain_args, plain_kwargs))
     return converted
+
+
+def _arrays(tree) -> list:
+    if isinstance(tree, (tuple, list)):
+        return [a for item in tree for a in _arrays(item)]
+    if isinstance(tree, dict):
+        return [a for item in tree.values() for a in _arrays(item)]
+    return [tree] if isinstance(tree, (np.ndarray, np.generic)) else []  # aligned leaves
+
+
+def assert_same_aliasing(got, got_inputs, want, want_inputs) -> None:
+    """No result array shares memory with an input array where NumPy's does not (writing
+    into the result would corrupt the input), and where NumPy's result is an input array
+    ours shares its memory too (by position among the arrays of result and inputs).
+    Empty arrays share nothing anybody can write. Where NumPy returns a view and we a copy
+    (`np.squeeze(x[:, :1])`, read-only `np.diagonal`) is not checked here: a known gap."""
+    results, expected = _arrays(got), _arrays(want)
+    inputs, expected_inputs = _arrays(got_inputs), _arrays(want_inputs)
+    for k, (r, e) in enumerate(zip(results, expected)):
+        if e.size == 0:
+            continue
+        for j, (a, b) in enumerate(zip(inputs, expected_inputs)):
+            shares, numpy_shares = np.shares_memory(r, a), np.shares_memory(e, b)
+            assert numpy_shares or not shares, (
+                f"result array {k} shares memory with input array {j}; NumPy's does not")
+            assert e is not b or shares, f"result array {k} is input array {j} in NumPy"

@@ -24,14 +24,15 @@ from layout_support import assert_imports_point_one_way, imported_modules
 CODEGEN = Path(numba_cpu.__file__).parent
 
 # The backend's modules in import order: each may import only those before it.
-ORDER = ["options", "runtime", "vecmath", "threads", "text", "analysis", "writer", "elementwise",
-         "creation", "reductions", "linalg", "shapes", "indexing", "control_flow", "printing",
-         "sequential", "program", "backend"]
+ORDER = ["options", "runtime", "vecmath", "threads", "lapack", "text", "analysis", "writer",
+         "elementwise", "creation", "reductions", "linalg", "decompositions", "fourier", "shapes", "indexing",
+         "control_flow", "printing", "interop",
+         "sequential", "dynamic", "program", "backend"]
 # Codegen modules outside the package the backend's modules may use.
 SHARED = {"autograph.codegen.cache", "autograph.codegen.emitter"}
 # What a generated program calls at run time: these import Numba, and are imported only
 # by programs that use them (see test_writing_program_text_does_not_import_numba).
-RUN_TIME = {"runtime", "vecmath", "threads"}
+RUN_TIME = {"runtime", "vecmath", "threads", "lapack"}
 FORBIDDEN = ("autograph.staging", "autograph.runtime.api", "autograph.pyct", "autograph.operators",
              "autograph.converters", "numba")
 

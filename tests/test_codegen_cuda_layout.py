@@ -29,7 +29,7 @@ CODEGEN = Path(numba_cuda.__file__).parent
 ORDER = ["scalars", "kernel_text", "reduction_kernels", "contraction_kernels", "launch",
          "gemm", "runtime", "fusion", "text", "analysis", "writer", "elementwise", "creation",
          "reductions", "contractions", "shapes", "indexing", "control_flow", "printing",
-         "sequential", "program", "backend"]
+         "sequential", "dynamic", "program", "backend"]
 # Codegen modules outside the package the backend's modules may use.
 SHARED = {"autograph.codegen.cache", "autograph.codegen.emitter"}
 FORBIDDEN = ("autograph.staging", "autograph.runtime.api", "autograph.pyct", "autograph.operators",
@@ -72,7 +72,7 @@ def test_every_emitter_lives_in_a_backend_module():
         assert module in ORDER, f"{op}'s emitter is in {row.__module__}"
         homes.add(module)
     assert {"elementwise", "reductions", "contractions", "creation", "shapes", "indexing",
-            "control_flow", "printing", "sequential"} == homes
+            "control_flow", "printing", "sequential", "dynamic"} == homes
 
 
 def test_writing_program_text_does_not_import_numba():

@@ -43,6 +43,7 @@ class _Writer:
         self.draw = draw
         self.whiles = 0
         self.fors = 0
+        self.closures = False  # `peek` and `bump` are defined (programs())
 
     def choice(self, options):
         # Integer draws shrink towards 0, so the simplest option goes first.
@@ -117,8 +118,12 @@ class _Writer:
             kinds += ["if", "if"]
             if loops < MAX_LOOP_DEPTH:
                 kinds += ["for", "while", "for", "while"]
+        if self.closures:
+            kinds += ["closure"]
         kind = self.choice(kinds)
         target = self.choice(VARIABLES)
+        if kind == "closure":  # closures defined before the loops read (or bump) their state
+            return [self.choice((f"{pad}{target} = {target} + peek()", f"{pad}bump()"))]
         if kind == "assign":
             return [f"{pad}{target} = {self.expr(scope)}"]
         if kind == "augassign":
@@ -193,6 +198,12 @@ def programs(draw):
     for name in VARIABLES:  # each variable starts from what is defined before it
         lines.append(f"    {name} = {writer.expr(defined)}")
         defined += (name,)
+    if draw(st.booleans()):  # closures over the variables the statements below update
+        writer.closures = True
+        lines += ["    peek = lambda: x - 2 * y",
+                  "    def bump():",
+                  "        nonlocal z",
+                  "        z = z + x % 5"]
     lines += writer.block(1, defined, 0, 0)
     lines.append(f"    return {', '.join(VARIABLES)}")
     return "\n".join(lines) + "\n"

@@ -108,7 +108,7 @@ def test_padding_compiles_one_signature_per_worker_for_uneven_chunks(client):
 
     padded_fn, plain_fn = make(), make()
     padded = agd.map_blocks(padded_fn, chunked, dtype=np.float32,
-                            chunks=(chunked.chunks[0], (4,)))
+                            chunks=(chunked.chunks[0], (4,)), pad=True)
     np.testing.assert_allclose(padded.compute(), expected, rtol=1e-5, atol=1e-6)
     per_worker = _worker_signatures(client, padded_fn)
     assert set().union(*per_worker) == {"x: f32[100,16]"}  # one shape on every worker
@@ -125,7 +125,7 @@ def test_padding_compiles_one_signature_per_worker_for_uneven_chunks(client):
 def test_blockwise_pads_both_axes_of_a_grid(client):
     re, im = da.linspace(-2.0, 1.0, 100, chunks=40), da.linspace(-1.5, 1.5, 70, chunks=32)
     counts = agd.blockwise(support.escape_counts, "ij", re, "j", im, "i", 25, None,
-                           dtype=np.int32)
+                           dtype=np.int32, pad=True)
     assert counts.chunks == ((32, 32, 6), (40, 40, 20))
     expected = support.escape_counts(re.compute(), im.compute(), 25)
     np.testing.assert_array_equal(counts.compute(), expected)
@@ -134,7 +134,7 @@ def test_blockwise_pads_both_axes_of_a_grid(client):
 def test_padding_refuses_functions_that_reduce_the_padded_axis(client):
     x = da.from_array(np.arange(30.0).reshape(10, 3), chunks=(4, 3))
     column_sums = autograph.convert(lambda x: np.sum(x, axis=0, keepdims=True))
-    y = agd.map_blocks(column_sums, x, dtype=np.float64)
+    y = agd.map_blocks(column_sums, x, dtype=np.float64, pad=True)
     with pytest.raises(autograph.AutographError, match="pad=False"):
         y.compute()
     unpadded = agd.map_blocks(column_sums, x, dtype=np.float64, chunks=((1, 1, 1), (3,)),

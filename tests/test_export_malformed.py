@@ -152,7 +152,7 @@ def test_wrong_format(folder):
     _fails(folder, "not an autograph graph .format is 'mxnet-symbol'")
 
 
-@pytest.mark.parametrize("version", [2, 0, "1", 1.0, None])
+@pytest.mark.parametrize("version", [3, 0, "1", 1.0, None])
 def test_unknown_version(folder, version):
     _edit(folder, lambda d: d.update(version=version))
     _fails(folder, "unsupported version")

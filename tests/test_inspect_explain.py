@@ -59,11 +59,10 @@ def test_numba_compile_time_after_the_first_call():
     x = np.ones(5, np.float32)
     f.lower(x)
     # Programs with an explicit signature compile when lowered (cold) or load from Numba's
-    # cache; either way explain() says which.
-    assert re.search(r"Numba compile", f.explain())
+    # cache; either way explain() says which, timed (runtime/compiling.py).
+    assert re.search(r"Numba (compile|cache load) \d+\.\d ms", f.explain())
     f(x)
-    assert re.search(r"Numba compile( \d+\.\d ms|: loaded from Numba's disk cache)",
-                     f.explain())
+    assert re.search(r"Numba (compile|cache load) \d+\.\d ms", f.explain())
 
 
 def test_build_lines_group_unchanged_passes():

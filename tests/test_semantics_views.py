@@ -53,3 +53,60 @@ def test_views_used_before_the_write_and_copies_keep_numpy_answers(fn, backend):
     got, want = autograph.convert(fn, backend=backend)(x), fn(x)
     for g, w in zip(got, want):
         np.testing.assert_array_equal(g, w)
+
+
+# ---- writes inside staged branches and loops (the view taken outside them) -------------
+
+
+def written_in_a_staged_branch(x, c):
+    y = x.copy()
+    v = y[0:2]
+    if c > 0:  # c is traced: both branches are staged
+        y[0] = 100.0
+    return v.sum()
+
+
+def written_in_a_staged_loop(x, n):
+    y = x.copy()
+    v = y[0:2]
+    for i in range(n):  # n is traced: a staged loop
+        y[i] = 100.0
+    return v.sum()
+
+
+def read_before_the_write_in_a_loop_body(x, n):
+    y = x.copy()
+    v = y[0:2]
+    s = 0.0
+    for _ in range(n):
+        s += v.sum()  # sees the previous iteration's write in NumPy
+        y[0] = s
+    return s
+
+
+def rebound_not_written_in_a_loop(x, n):
+    y = x.copy()
+    v = y[0:2]
+    for _ in range(n):
+        y = y * 2.0  # a new array each time: v keeps viewing the first one
+    return v.sum() + y.sum()
+
+
+@pytest.mark.parametrize("backend", ["python", "cpu"])
+@pytest.mark.parametrize("fn, match", [
+    (written_in_a_staged_branch, "view of another one .* written after"),
+    (written_in_a_staged_loop, "view of another one .* written after"),
+    (read_before_the_write_in_a_loop_body, "read in the loop at line .* writes into|written after"),
+])
+def test_a_view_of_an_array_written_in_a_staged_region_is_refused(fn, match, backend):
+    """These gave the old values silently before (the write happened inside a region
+    whose handle on the array was a different one from the view's base)."""
+    with pytest.raises(StagingError, match=match):
+        autograph.convert(fn, backend=backend)(np.arange(5.0), 3)
+
+
+@pytest.mark.parametrize("backend", ["python", "cpu"])
+def test_rebinding_in_a_loop_is_not_a_write(backend):
+    x = np.arange(5.0)
+    assert autograph.convert(rebound_not_written_in_a_loop, backend=backend)(x, 3) == \
+        rebound_not_written_in_a_loop(x, 3)

@@ -32,7 +32,9 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from autograph.autodiff.emitter import Emitter, const, expand, i64, reshape, sum_to, zeros
+from autograph.autodiff.linalg_rules import VJP as LINALG_VJP
+from autograph.autodiff.emitter import (Emitter, cast, const, expand, i64, reshape, sum_to,
+                                        zeros)
 from autograph.ir.graph import Value
 from autograph.ir.ops import (COMPARISON, CREATION, NONDETERMINISTIC, PREDICATE, SIDE_EFFECT,
                              Op)
@@ -267,6 +269,19 @@ def _sort_rule(b, eqn, ct):
     return [b.emit(Op.INDEX, [ct, *arrays], index=index)]
 
 
+def _compress_rule(b, eqn, ct):
+    """compress(x, mask) moves row i of x to row rank(i) = cumsum(mask)[i] - 1 when
+    mask[i] holds, so x's cotangent scatters back: ct[rank(i)] where mask[i], else 0
+    (the zero rows past the count are constants: their cotangent is dropped)."""
+    x, mask = eqn.inputs
+    rank = b.emit(Op.CUMSUM, [cast(b, mask, _I64)], axis=0)
+    rank = b.emit(Op.MAXIMUM, [_sub(b, rank, i64(b, 1)), i64(b, 0)])
+    index = (("array", 0),) + (("slice", None, None, None),) * (x.type.ndim - 1)
+    gathered = b.emit(Op.INDEX, [ct, rank], index=index)
+    keep = reshape(b, mask, mask.type.shape + (1,) * (x.type.ndim - 1))
+    return [_where(b, keep, gathered, _c(b, 0, ct)), None]
+
+
 def _mean_rule(b, eqn, ct):
     x = eqn.inputs[0]
     axes = eqn.attrs["axes"]
@@ -467,6 +482,17 @@ def _constant_rule(b, eqn, ct):
 
 # ---- the table ----------------------------------------------------------------------
 
+def _call_rule(b, eqn, ct):
+    """A user's Numba function is opaque: no derivative is known, so a gradient through it
+    is an error naming it, never a silent zero."""
+    from autograph.errors import AutographError
+
+    raise AutographError(f"autograph.grad cannot differentiate through {eqn.attrs['name']}, "
+                         f"a numba function called in a converted function: its derivative "
+                         f"is unknown; write it with NumPy, or stop the gradient before it",
+                         getattr(b, "origin", None))
+
+
 VJP: dict[Op, Rule] = {
     **{op: _unary(d) for op, d in _DERIVATIVE.items()},
     Op.NEG: _neg_rule,
@@ -487,6 +513,7 @@ VJP: dict[Op, Rule] = {
     Op.CUMSUM: _cumsum_rule,
     Op.CUMPROD: _cumprod_rule,
     Op.SORT: _sort_rule,
+    Op.COMPRESS: _compress_rule,
     Op.MEAN: _mean_rule,
     Op.MAX: _max_min_rule,
     Op.MIN: _max_min_rule,
@@ -500,6 +527,8 @@ VJP: dict[Op, Rule] = {
     Op.INDEX: _index_rule,
     Op.SET_INDEX: _set_index_rule,
     Op.CONSTANT: _constant_rule,
+    **LINALG_VJP,
+    Op.CALL: _call_rule,
 }
 
 # Gradients stop at these ops (their outputs never carry a cotangent).

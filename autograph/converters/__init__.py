@@ -1,7 +1,10 @@
 """The ordered pipeline of AST converters.
 
 Order matters, and each position has its reason:
-1. `unsupported` rejects what we cannot convert, before anything is rewritten.
+1. `unsupported` rejects what we cannot convert, before anything is rewritten;
+   `outer_writes` and `try_statements` then put their run-time checks in front of
+   user statements (assignments to `global`/`nonlocal` names, `except` handlers) before
+   later converters move those statements into body functions.
 2. `asserts`, `lists` turn statements into calls/rebindings that later passes treat as
    ordinary code (`l = ag__.list_append(l, x)` makes `l` visibly modified).
 3. `break_statements`, `continue_statements`, `return_statements` lower jumps to flags
@@ -29,7 +32,9 @@ from autograph.converters import (
     control_flow,
     lists,
     logical_expressions,
+    outer_writes,
     return_statements,
+    try_statements,
     unsupported,
 )
 from autograph.pyct import naming, traversal
@@ -37,6 +42,8 @@ from autograph.pyct.analysis import activity, definedness, liveness
 
 PIPELINE = (
     unsupported,
+    outer_writes,
+    try_statements,
     asserts,
     lists,
     break_statements,

@@ -10,10 +10,17 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import enum
 
-from autograph.pyct import naming, origins, parsing, traversal
+from autograph.pyct import anno, naming, origins, parsing, traversal
 
 RUNTIME = "ag__"  # the name under which converted code sees autograph.operators
+
+
+class Mark(enum.Enum):
+    """Annotations the converters put on the code they create."""
+
+    THUNK = "a `lambda: expr` made to defer evaluation; it is called where it is made"
 
 
 @dataclasses.dataclass
@@ -75,7 +82,9 @@ def thunk(expr: ast.expr) -> ast.Lambda:
     no_args = ast.arguments(
         posonlyargs=[], args=[], vararg=None, kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[]
     )
-    return ast.Lambda(args=no_args, body=expr)
+    lam = ast.Lambda(args=no_args, body=expr)
+    anno.setanno(lam, Mark.THUNK, True)
+    return lam
 
 
 def function_def(fn_name: str, params, body: list[ast.stmt]) -> ast.FunctionDef:

@@ -18,6 +18,19 @@ run the statement as Python or stage it, and the data flow is explicit in the so
 A state variable not defined on every path before the statement starts as
 `ag__.Undefined(name)` (definedness analysis). Names the function declares `global` or
 `nonlocal` are never state: body functions declare them the same way.
+
+A variable that a function or lambda written by the user reads or writes from inside
+(a closure cell: `g = lambda: s * 2` before `for ...: s = s + x[i]; t += g()`) must be
+seen by that closure at its current value, as in Python. Body functions taking it as a
+parameter would shadow the cell, and a staged loop would trace the closure against the
+value from before the loop. So such a variable is always state, and body and test
+functions bind it `nonlocal` (their parameter gets a fresh name and is stored into the
+cell on entry), so every write goes to the cell the closure reads:
+
+    def loop_body(i, s_1):
+        nonlocal s
+        s = s_1
+        ...
 """
 
 from __future__ import annotations
@@ -33,11 +46,12 @@ class _Scope:
     """What the converter knows about one function (the user's, or a body function) while
     it walks it in source order."""
 
-    def __init__(self, globals_=(), nonlocals=(), bound=(), undefined=()):
+    def __init__(self, globals_=(), nonlocals=(), bound=(), undefined=(), cells=()):
         self.globals = set(globals_)        # declared `global` in the user's function
         self.nonlocals = set(nonlocals)     # declared `nonlocal` in the user's function
         self.bound = set(bound)             # names certainly holding a value in converted code
         self.undefined = set(undefined)     # names that may hold an `ag__.Undefined` placeholder
+        self.cells = frozenset(cells)       # the user's function's variables its closures use
 
     def child(self, params, assigned=()) -> "_Scope":
         """The scope of a body function taking `params` whose body assigns `assigned`:
@@ -46,7 +60,7 @@ class _Scope:
         before the body assigns it needs an `ag__.Undefined` placeholder there)."""
         locals_ = set(assigned) - set(params) - self.globals - self.nonlocals
         return _Scope(self.globals, self.nonlocals, (self.bound - locals_) | set(params),
-                      self.undefined - locals_)
+                      self.undefined - locals_, self.cells)
 
 
 class ControlFlowTransformer(base.Converter):
@@ -93,7 +107,8 @@ class ControlFlowTransformer(base.Converter):
                 globals_.update(stmt.names)
             elif isinstance(stmt, ast.Nonlocal):
                 nonlocals.update(stmt.names)
-        scope = _Scope(globals_, nonlocals, bound=activity.arg_names(node.args) | globals_ | nonlocals)
+        scope = _Scope(globals_, nonlocals, bound=activity.arg_names(node.args) | globals_ | nonlocals,
+                       cells=_closure_cells(node) - globals_ - nonlocals)
         node.decorator_list = [self.visit(d) for d in node.decorator_list]
         node.body = self._in_scope(scope, self.visit_block, node.body)
         return node
@@ -115,6 +130,25 @@ class ControlFlowTransformer(base.Converter):
         return node
 
     # -- statements -----------------------------------------------------------------------
+
+    def visit_Delete(self, node):
+        """`del z` of a local → `z = ag__.Undefined('z')`: a body function that deleted a
+        state variable still returns it, and later reads raise Python's UnboundLocalError
+        (through `ag__.ld`, so every scope from here out treats `z` as maybe unbound)."""
+        outer = self.scope.globals | self.scope.nonlocals
+        local = [t.id for t in node.targets if isinstance(t, ast.Name) and t.id not in outer]
+        if not local:
+            return self.generic_visit(node)
+        new = []
+        rest = [t for t in node.targets if not (isinstance(t, ast.Name) and t.id in local)]
+        if rest:
+            node.targets = [self.visit(t) for t in rest]
+            new.append(node)
+        for name in local:
+            new.append(base.assign_name(name, base.ag_call("Undefined", ast.Constant(value=name))))
+            for scope in self.scopes:
+                scope.undefined.add(name)
+        return base.located(new, node)
 
     def visit_If(self, node):
         body_scope = anno.getanno(node, anno.BODY_SCOPE)
@@ -171,6 +205,10 @@ class ControlFlowTransformer(base.Converter):
         modified = body_scope.modified | _target_names(node.target)
         state = self._state(node, modified, extra_reads=activity.expr_scope(extra).read if extra else ())
         iterable = self.visit(node.iter)
+        if isinstance(node.iter, ast.Name) and node.iter.id in anno.getanno(node, anno.LIVE_OUT):
+            # Read again after the loop: it may be an iterator that a later loop resumes
+            # (operators/side_effects.py refuses a data-dependent `break` then).
+            iterable = base.located(base.ag_call("resumable", iterable), node.iter)
         inits = self._undefined_inits(state)
 
         if isinstance(node.target, ast.Name) and node.target.id not in state:
@@ -206,7 +244,10 @@ class ControlFlowTransformer(base.Converter):
         if needed is None:
             needed = set(anno.getanno(node, anno.LIVE_IN))
         needed = set(needed) | set(anno.getanno(node, anno.LIVE_OUT)) | set(extra_reads)
-        wanted = (set(modified) & needed) - self.scope.globals - self.scope.nonlocals
+        # A closure's variable is state wherever it is modified: liveness cannot see the
+        # closure's read of it.
+        wanted = set(modified) & (needed | self.scope.cells)
+        wanted -= self.scope.globals | self.scope.nonlocals
         return _in_source_order(node, wanted)
 
     def _undefined_inits(self, state):
@@ -217,11 +258,25 @@ class ControlFlowTransformer(base.Converter):
         return [base.assign_name(n, base.ag_call("Undefined", ast.Constant(value=n))) for n in missing]
 
     def _body_function(self, fn_name, params, body, state):
+        params, prologue = self._cell_params(params)
         return base.function_def(
-            fn_name, params, self._scope_declarations(body) + body + [base.returns_state(state)])
+            fn_name, params,
+            prologue + self._scope_declarations(body) + body + [base.returns_state(state)])
 
     def _test_function(self, fn_name, params, test):
-        return base.function_def(fn_name, params, [ast.Return(value=test)])
+        params, prologue = self._cell_params(params)
+        return base.function_def(fn_name, params, prologue + [ast.Return(value=test)])
+
+    def _cell_params(self, params):
+        """Parameters renamed where they are closure cells, and the prologue binding those
+        cells `nonlocal` and storing the parameters into them (see the module docstring)."""
+        cells = [p for p in params if p in self.scope.cells]
+        if not cells:
+            return list(params), []
+        fresh = {p: self.ctx.namer.new_name(p) for p in cells}
+        prologue = [ast.Nonlocal(names=cells)]
+        prologue += [base.assign_name(p, base.name(fresh[p])) for p in cells]
+        return [fresh.get(p, p) for p in params], prologue
 
     def _scope_declarations(self, body):
         """Body functions re-declare the user's `global`/`nonlocal` names they assign."""
@@ -234,6 +289,28 @@ class ControlFlowTransformer(base.Converter):
         if assigned & self.scope.nonlocals:
             out.append(ast.Nonlocal(names=sorted(assigned & self.scope.nonlocals)))
         return out
+
+
+def _closure_cells(fn: ast.FunctionDef) -> frozenset:
+    """Names `fn` binds that a function or lambda the user wrote inside it mentions (at any
+    depth; a name the nested function binds itself is counted too, which only costs a
+    `nonlocal`). The converters' own thunks are called where they are made: not counted."""
+    bound = set(activity.arg_names(fn.args))
+    mentioned: set[str] = set()
+    stack = list(fn.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, base.NESTED_SCOPES) and not anno.getanno(node, base.Mark.THUNK, False):
+            mentioned.update(n.id for n in traversal.walk(node) if isinstance(n, ast.Name))
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                bound.add(node.name)
+            for part in getattr(node, "decorator_list", ()):
+                stack.append(part)
+            continue
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            bound.add(node.id)
+        stack.extend(traversal.child_nodes(node))
+    return frozenset(mentioned & bound)
 
 
 def _block_live_in(stmts, owner) -> frozenset:

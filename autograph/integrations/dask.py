@@ -15,15 +15,16 @@ take the same arguments and add three things that idiom cannot say:
 1. *One signature per job.* autograph compiles for static shapes (loop bounds are
    literals in the generated program), so every distinct block shape is a new trace and a
    new Numba compilation — seconds — on every worker. Dask's edge blocks are usually
-   smaller than the rest, so a 2-D grid has up to four block shapes. With `pad=True` (the
-   default) blocks smaller than the regular block size along an output axis are padded up
-   to it (by repeating their last element, so no NaN or overflow appears) and the result is
+   smaller than the rest, so a 2-D grid has up to four block shapes. With `pad=True`
+   (asked for: the default is False, so that these functions call `fn` on exactly the
+   blocks `dask.array.map_blocks` would) blocks smaller than the regular block size along
+   an output axis are padded up to it (by repeating their last element, so no NaN or overflow appears) and the result is
    sliced back: every task runs the same compiled program. This is right when output
    position p along a padded axis depends only on input positions up to p along it —
    elementwise and row-wise functions (pixels of a grid, rows of a batch), running sums —
    and wrong for reductions, reversals or normalisation along that axis. A padded call
    whose output does not keep the padded length raises (that catches reductions, not
-   reversals); `pad=False` turns padding off.
+   reversals).
 2. *Constants once per worker.* NumPy arrays passed beside the blocks (weights), and the
    converted function itself with whatever its closure captured, travel inside every task
    under plain `map_blocks`. Here each is one graph key: a worker fetches it once, keeps it
@@ -107,7 +108,7 @@ def local_cluster(n_workers: int = 2, **kwargs):
 
 
 def blockwise(fn, out_ind, *args, dtype, new_axes=None, adjust_chunks=None, concatenate=None,
-              pad: bool = True, token: str | None = None, **kwargs):
+              pad: bool = False, token: str | None = None, **kwargs):
     """`dask.array.blockwise(fn, out_ind, *args, ...)` with the three additions of the
     module docstring. `args` alternate arrays (or constants) and their index strings
     (None for constants); `dtype` is the output's dtype."""
@@ -142,7 +143,7 @@ def blockwise(fn, out_ind, *args, dtype, new_axes=None, adjust_chunks=None, conc
                         concatenate=concatenate, token=token or f"autograph-{name}", **kwargs)
 
 
-def map_blocks(fn, *args, dtype, chunks=None, pad: bool = True, token: str | None = None,
+def map_blocks(fn, *args, dtype, chunks=None, pad: bool = False, token: str | None = None,
                **kwargs):
     """`dask.array.map_blocks(fn, *args, ...)` with the three additions of the module
     docstring. Dask arrays among `args` are aligned as `map_blocks` aligns them (by their
@@ -225,7 +226,7 @@ class _PaddedCall:
                     f"{getattr(fn, '__qualname__', fn)} was called on a block padded to "
                     f"{self.nominal[label]} along output axis {axis}, but returned "
                     f"{np.shape(out)[axis]}: padding needs functions that map each position "
-                    f"along that axis to itself; pass pad=False")
+                    f"along that axis to itself; leave pad=False for it")
             index.append(slice(0, real[label]))
         return out[tuple(index)]
 

@@ -121,17 +121,23 @@ class Region:
 
 
 class Graph:
-    """A whole traced function: its body region and the names of its inputs."""
+    """A whole traced function: its body region and the names of its inputs.
 
-    __slots__ = ("name", "body", "input_names")
+    `donated` are the positions of inputs whose buffers the program may write into: arrays
+    the function writes in place, whose final values the runtime would otherwise copy
+    back into the caller's very same arrays (runtime/writeback.py). Memory planning treats
+    them as the program's own; nothing else does."""
+
+    __slots__ = ("name", "body", "input_names", "donated")
 
     def __init__(self, name: str, body: Region | None = None,
-                 input_names: Sequence[str] | None = None):
+                 input_names: Sequence[str] | None = None, donated: frozenset = frozenset()):
         self.name = name
         self.body = Region() if body is None else body
         if input_names is None:
             input_names = [p.hint or f"arg{i}" for i, p in enumerate(self.body.params)]
         self.input_names = list(input_names)
+        self.donated = frozenset(donated)
 
     @property
     def inputs(self) -> list[Value]:
@@ -149,7 +155,7 @@ class Graph:
         """A deep copy: new nodes, regions and values (constants' arrays are shared)."""
         mapping: dict[Value, Value] = {}
         body = _copy_region(self.body, mapping)
-        return Graph(self.name, body, list(self.input_names))
+        return Graph(self.name, body, list(self.input_names), self.donated)
 
     def __str__(self) -> str:
         from autograph.ir.printer import format_graph

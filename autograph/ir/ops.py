@@ -30,6 +30,25 @@ Attributes per op (all hashable, except CONSTANT's array):
   keep their order, NumPy's kind='stable'), which every `kind` NumPy offers allows.
 - RANDOM: distribution ("uniform" [0, 1), "normal" (standard), "integers" [low, high)),
   shape, dtype, low/high (for "integers"). No inputs; a new draw on every call.
+- SOLVE INV DET: none (LAPACK through Numba's `np.linalg`; batched over leading axes).
+- SLOGDET EIGH SVD QR LSTSQ: part (which of NumPy's results this node is: "sign" /
+  "logabsdet", "eigenvalues" / "eigenvectors", "U" / "S" / "Vh", "Q" / "R", "x" /
+  "residuals" / "rank" / "s"): one output per node, so passes and autodiff see one-result
+  ops; the CPU emitter computes the factorisation once for sibling parts. EIGH: UPLO.
+  SVD: full_matrices. QR: mode ("reduced", "complete", "r"). LSTSQ: rcond (a float).
+- CHOLESKY: upper (bool). PINV: rcond (a float, relative to the largest singular value).
+- FFT: axes, s (lengths along axes), inverse (bool), norm ("backward", "ortho",
+  "forward"); complex result. RFFT / IRFFT: axes, s, norm (real -> half spectrum along
+  the last axis of `axes`, and back).
+- COMPRESS: none. Inputs (x, mask): x with at least one dimension, mask a 1-d bool of
+  length x.shape[0]. The result has x's shape (the static capacity): rows of x where mask
+  is true, in order, first, then zeros. Its valid length, `sum(mask)`, is a separate value
+  (staging/dynamic.py keeps the two together); NumPy's `x[mask]` is `result[:count]`.
+- CALL: function (the user's Numba function: `staging.interop.UserFunction`), name (its
+  module.qualname), results (the output types as text, "f64[3,4] i64[]"), tuple (the
+  function returns a tuple, even of one value). Its results
+  are fresh arrays (a result that may share memory with an argument, or a function that
+  writes into one, is refused while tracing). Not exportable: the graph needs the code.
 - COND / WHILE / FOR: none; their sub-graphs are regions (names in REGION_NAMES).
 """
 
@@ -144,6 +163,26 @@ class Op(enum.Enum):
     # sorting along one axis (issue 18)
     SORT = enum.auto()
     ARGSORT = enum.auto()
+    # LAPACK-backed linear algebra (issue 18)
+    SOLVE = enum.auto()
+    INV = enum.auto()
+    DET = enum.auto()
+    SLOGDET = enum.auto()
+    CHOLESKY = enum.auto()
+    EIGH = enum.auto()
+    SVD = enum.auto()
+    QR = enum.auto()
+    LSTSQ = enum.auto()
+    PINV = enum.auto()
+    # discrete Fourier transforms (issue 18)
+    FFT = enum.auto()
+    RFFT = enum.auto()
+    IRFFT = enum.auto()
+    # data-dependent sizes, bounded (issue 15): a static-capacity buffer whose valid
+    # length is a separate i64[] value (staging/dynamic.py)
+    COMPRESS = enum.auto()
+    # a call of the user's own Numba function (issue 18, staging/interop.py)
+    CALL = enum.auto()
 
     @property
     def printed_name(self) -> str:
@@ -234,6 +273,12 @@ SIDE_EFFECT = frozenset({Op.PRINT, Op.CHECK})
 SCAN = frozenset({Op.CUMSUM, Op.CUMPROD})
 # Sorts along one axis: `axis` attribute, result the input's shape.
 SORTING = frozenset({Op.SORT, Op.ARGSORT})
+# Factorisations and solvers on the last two axes (LAPACK on the CPU), and the
+# multi-result ones whose nodes carry a `part` attribute.
+DECOMPOSITION = frozenset({Op.SOLVE, Op.INV, Op.DET, Op.SLOGDET, Op.CHOLESKY, Op.EIGH,
+                           Op.SVD, Op.QR, Op.LSTSQ, Op.PINV})
+MULTI_PART = frozenset({Op.SLOGDET, Op.EIGH, Op.SVD, Op.QR, Op.LSTSQ})
+FOURIER = frozenset({Op.FFT, Op.RFFT, Op.IRFFT})
 # Ops whose result differs from call to call: never folded, merged or hoisted (a pass's
 # `is_pure` says no), but dropped when unused, as NumPy would draw and discard.
 NONDETERMINISTIC = frozenset({Op.RANDOM})
@@ -253,7 +298,8 @@ REGION_NAMES: dict[Op, tuple[str, ...]] = {
 # nobody else holds. Views (reshape, transpose, broadcast_to, basic indexing), graph
 # inputs, constants and region results are not.
 ALLOCATING = (ELEMENTWISE | REDUCTION | LINALG | CREATION | SCAN | SORTING | NONDETERMINISTIC
-              | {Op.CONCATENATE, Op.SET_INDEX})
+              | DECOMPOSITION | FOURIER
+              | {Op.CONCATENATE, Op.SET_INDEX, Op.COMPRESS, Op.CALL})
 
 
 # ---- attributes ---------------------------------------------------------------------------
@@ -278,6 +324,7 @@ ATTRIBUTE_KINDS: dict[str, str] = {
     "index": ("list of entries `[\"int\", k]`, `[\"dyn\", n]`, `[\"slice\", start, stop, step]` "
               "(ints or null), `[\"newaxis\"]`, `[\"array\", n]` (see `ir/indexing.py`)"),
     "template": "list of strings and input positions",
+    "function": "a user's Python/Numba function (not exportable)",
 }
 
 _REDUCE: AttrSpec = {"axes": ("axes", True), "keepdims": ("bool", False)}
@@ -309,6 +356,21 @@ ATTRIBUTES: dict[Op, AttrSpec] = {
     Op.CUMPROD: {"axis": ("int", True)},
     Op.SORT: {"axis": ("int", True)},
     Op.ARGSORT: {"axis": ("int", True)},
+    Op.COMPRESS: _NONE,
+    Op.CALL: {"function": ("function", True), "name": ("str", True),
+              "results": ("str", True), "tuple": ("bool", False)},
+    **{op: _NONE for op in (Op.SOLVE, Op.INV, Op.DET)},
+    Op.SLOGDET: {"part": ("str", True)},
+    Op.CHOLESKY: {"upper": ("bool", False)},
+    Op.EIGH: {"part": ("str", True), "UPLO": ("str", False)},
+    Op.SVD: {"part": ("str", True), "full_matrices": ("bool", False)},
+    Op.QR: {"part": ("str", True), "mode": ("str", False)},
+    Op.LSTSQ: {"part": ("str", True), "rcond": ("scalar", False)},
+    Op.PINV: {"rcond": ("scalar", False)},
+    Op.FFT: {"axes": ("ints", True), "s": ("ints", True), "inverse": ("bool", False),
+             "norm": ("str", False)},
+    Op.RFFT: {"axes": ("ints", True), "s": ("ints", True), "norm": ("str", False)},
+    Op.IRFFT: {"axes": ("ints", True), "s": ("ints", True), "norm": ("str", False)},
     Op.RANDOM: {"distribution": ("str", True), "shape": ("shape", True),
                 "dtype": ("dtype", True), "low": ("scalar", False), "high": ("scalar", False)},
 }

@@ -15,6 +15,7 @@ from typing import Callable
 
 import numpy as np
 
+from autograph.ir import linalg_fft
 from autograph.ir.indexing import numpy_key
 from autograph.ir.ops import UFUNC, Op
 
@@ -40,13 +41,22 @@ def _set_index(x, value, *dynamic, index):
 
 # The exceptions a CHECK may raise, by the name its `error` attribute holds.
 CHECK_ERRORS = {"AssertionError": AssertionError, "ValueError": ValueError,
-                "OverflowError": OverflowError}
+                "OverflowError": OverflowError, "IndexError": IndexError}
 
 
 def _check(condition, error, message=""):
     if not bool(condition):
         raise CHECK_ERRORS[error](message) if message else CHECK_ERRORS[error]()
     return None
+
+
+def _compress(x, mask):
+    """The rows of x where mask holds, first, then zeros: x's shape (see ir/ops.py)."""
+    x = np.asarray(x)
+    out = np.zeros_like(x)
+    picked = x[np.asarray(mask, bool)]
+    out[:len(picked)] = picked
+    return out
 
 
 def _print(*values, template=(), sep=" ", end="\n"):
@@ -74,6 +84,31 @@ def _random(distribution, shape, dtype, low=0, high=1):
     if distribution == "normal":
         return np.asarray(np.random.standard_normal(shape)).astype(dtype)
     return np.asarray(np.random.randint(low, high, shape, dtype=dtype))
+
+
+def _call(*args, function, name, results, **flags):
+    """The user's Numba function called on the values (0-d arrays as NumPy scalars, as
+    the compiled program passes them); each result checked against the traced type."""
+    from autograph.errors import AutographError
+    from autograph.ir.types import TensorType
+
+    args = [a[()] if isinstance(a, np.ndarray) and a.ndim == 0 else a for a in args]
+    out = function(*args)
+    types = [TensorType.parse(t) for t in results.split()]
+    values = list(out) if isinstance(out, tuple) else [out]
+    if len(values) != len(types):
+        raise AutographError(f"{name} returned {len(values)} value(s); it returned "
+                             f"{len(types)} while tracing")
+    checked = []
+    for value, t in zip(values, types):
+        value = np.asarray(value) if t.shape else np.asarray(value, t.dtype)
+        if value.shape != t.shape or value.dtype != t.dtype:
+            raise AutographError(
+                f"{name} returned {value.dtype}{list(value.shape)} where it returned "
+                f"{t} while tracing: the shape of its result depends on the values of "
+                f"its arguments, which a converted function needs to know while tracing")
+        checked.append(np.ascontiguousarray(value) if t.shape else value)
+    return tuple(checked) if len(types) > 1 else checked[0]  # flags: the `tuple` attribute
 
 
 NUMPY_IMPL: dict[Op, Callable] = {
@@ -107,5 +142,8 @@ NUMPY_IMPL: dict[Op, Callable] = {
     Op.CUMPROD: lambda x, axis: np.cumprod(x, axis=axis),
     Op.RANDOM: _random,
     Op.SORT: lambda x, axis: np.sort(x, axis=axis),
+    Op.COMPRESS: _compress,
     Op.ARGSORT: lambda x, axis: np.argsort(x, axis=axis, kind="stable").astype(np.int64),
+    Op.CALL: _call,
+    **linalg_fft.NUMPY_IMPL,
 }

@@ -20,7 +20,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from autograph.errors import StagingError
-from autograph.ir import indexing
+from autograph.ir import indexing, linalg_fft
 from autograph.ir.ops import (BINARY, CONTROL_FLOW, MULTI_AXIS_REDUCTION, UFUNC, UNARY, Op)
 from autograph.ir.types import TensorType, canonical_dtype, example_value, python_type_of
 
@@ -363,7 +363,8 @@ def _print_rule(types, attrs):
 def _check_rule(types, attrs):
     if len(types) != 1 or types[0].shape != () or types[0].dtype != np.bool_:
         raise StagingError(f"check: expects one 0-d bool input, got {list(map(str, types))}")
-    if attrs.get("error") not in ("AssertionError", "ValueError", "OverflowError"):
+    if attrs.get("error") not in ("AssertionError", "ValueError", "OverflowError",
+                                  "IndexError"):
         raise StagingError(f"check: unknown error {attrs.get('error')!r}")
     return []
 
@@ -400,6 +401,16 @@ def _sort_rule(op: Op) -> Callable:
             raise StagingError(f"{op}: axis must be non-negative, got {attrs['axis']}")
         return [TensorType(x.shape, x.dtype if op is Op.SORT else np.dtype(np.int64))]
     return rule
+
+
+def _compress_rule(types, attrs):
+    """COMPRESS(x, mask): x's shape and dtype (the capacity; the count is separate)."""
+    _arity(Op.COMPRESS, types, 2)
+    x, mask = types
+    if x.ndim == 0 or mask.shape != x.shape[:1] or mask.dtype != np.bool_:
+        raise StagingError(f"compress: expects an array and a 1-d bool mask of its first "
+                           f"dimension, got {x}, {mask}")
+    return [TensorType(x.shape, x.dtype)]
 
 
 _DISTRIBUTIONS = {"uniform": "f", "normal": "f", "integers": "iu"}
@@ -477,6 +488,17 @@ def _for_rule(types, attrs, regions):
     return list(carried)
 
 
+def call_results(attrs) -> list[TensorType]:
+    """A CALL's declared output types (its `results` text: Numba typed them at trace time)."""
+    return [TensorType.parse(t) for t in attrs["results"].split()]
+
+
+def _call_rule(types, attrs):
+    """The user's Numba function: its results are what Numba's inference said while
+    tracing (staging/interop.py); this rule only reads them back."""
+    return call_results(attrs)
+
+
 # Control-flow rules take a third argument, the regions' signatures.
 _CONTROL_RULES = {Op.COND: _cond_rule, Op.WHILE: _while_rule, Op.FOR: _for_rule}
 
@@ -504,5 +526,8 @@ RULES: dict[Op, Callable] = {
     Op.CUMPROD: _scan_rule(Op.CUMPROD),
     Op.RANDOM: _random_rule,
     Op.SORT: _sort_rule(Op.SORT),
+    Op.COMPRESS: _compress_rule,
     Op.ARGSORT: _sort_rule(Op.ARGSORT),
+    Op.CALL: _call_rule,
+    **linalg_fft.RULES,
 }

@@ -10,10 +10,11 @@ from autograph.operators.data_structures import list_append, list_pop
 from autograph.operators.exceptions import assert_stmt
 from autograph.operators.logical import and_, compare_chain, not_, or_
 from autograph.operators.py_builtins import static_range
+from autograph.operators.side_effects import caught, outer_write, resumable
 from autograph.staging.variables import Undefined, UndefinedReturnValue, ld, return_value
 
 __all__ = [
     "for_stmt", "if_exp", "if_stmt", "while_stmt", "list_append", "list_pop", "assert_stmt",
     "and_", "compare_chain", "not_", "or_", "static_range", "Undefined",
-    "UndefinedReturnValue", "ld", "return_value",
+    "UndefinedReturnValue", "ld", "return_value", "caught", "outer_write", "resumable",
 ]

@@ -9,11 +9,46 @@ calls "two worlds".
 
 from __future__ import annotations
 
+import contextlib
 import functools
 
 from autograph import staging
-from autograph.operators import py_builtins
+from autograph.operators import py_builtins, side_effects
 from autograph.staging import unrolling
+
+
+@contextlib.contextmanager
+def _staging(decider=None, what: str = "branch or loop"):
+    """Marks what propagates out of tracing a staged region: a user's `except` around it
+    may not swallow it (side_effects.caught).
+
+    `decider` is what made the statement staged (the condition, the iterable). If it comes
+    only from Python int/float arguments (traced as weak scalars) and the region cannot be
+    staged (a dict given other keys in each branch, an array changing shape in the loop,
+    `None` returned on one path), the api retraces with those arguments static, where the
+    statement runs as Python (staging.concrete.NeedsStaticArgument records why)."""
+    try:
+        yield
+    except staging.NeedsStaticArgument as error:
+        side_effects.mark_staged(error)
+        raise
+    except Exception as error:  # noqa: BLE001 - re-raised, or promoted to a static retrace
+        # (also a Python exception raised while tracing a body that may never run: a loop
+        # of `range(n)` with n == 0 dividing by zero; static, the loop runs as Python does)
+        side_effects.mark_staged(error)
+        sources = getattr(decider, "_sources", None) or getattr(decider, "sources", None)
+        if not sources:
+            raise
+        origin = staging.context.user_origin()
+        line = f" at line {origin.lineno}" if origin is not None else ""
+        text = getattr(error, "message", None) or f"{type(error).__name__}: {error}"
+        raise staging.NeedsStaticArgument(
+            sources, f"the {what}{line} depends on it and cannot be staged "
+                     f"({str(text).splitlines()[0]})",
+            getattr(error, "origin", None)) from error
+    except BaseException as error:
+        side_effects.mark_staged(error)
+        raise
 
 
 def if_stmt(cond, if_true, if_false, state: tuple, names: tuple[str, ...]):
@@ -22,7 +57,8 @@ def if_stmt(cond, if_true, if_false, state: tuple, names: tuple[str, ...]):
     `if_false` is None for an `if` without `else`: that branch keeps the state.
     """
     if staging.is_tensor(cond):
-        return staging.cond(cond, if_true, if_false or _keep_state, state, names)
+        with _staging(cond, "`if`"):
+            return staging.cond(cond, if_true, if_false or _keep_state, state, names)
     if cond:
         return if_true(*state)
     return state if if_false is None else if_false(*state)
@@ -42,7 +78,8 @@ def while_stmt(test, body, state: tuple, names: tuple[str, ...]):
     while True:
         verdict = test(*state)
         if staging.is_tensor(verdict):
-            return staging.while_loop(test, body, state, names)
+            with _staging(verdict, "`while` loop"):
+                return staging.while_loop(test, body, state, names)
         if not verdict:
             return state
         state = body(*state)
@@ -60,20 +97,24 @@ def for_stmt(iterable, extra_test, body, state: tuple, names: tuple[str, ...]):
     stays unrolled when the body cannot be staged (it needs the index as a Python int).
     Unrolled loops have a budget of graph ops (staging/unrolling.py).
     """
+    iterable, resumable = side_effects.resumable.unwrap(iterable)
     if staging.is_tensor(iterable):
         if unrolling.static_trip_count(iterable) == 0:
             return state  # no iteration: Python's meaning, types included
-        return staging.for_loop(iterable, extra_test, body, state, names)
+        with _staging(iterable, "`for` loop"):
+            return staging.for_loop(iterable, extra_test, body, state, names)
     staged = unrolling.stageable_static(iterable)
     if staged is None:
-        return _unrolled_for(iterable, None, extra_test, body, state, names)
+        return _unrolled_for(iterable, None, extra_test, body, state, names,
+                             resumable=resumable)
     if unrolling.static_length(iterable) == 0:
         return state
     why = None
     if unrolling.holds_tensor(state):
         if unrolling.holds_mutable(state):  # a failed attempt could not be undone
-            return staging.for_loop(_staged_form(iterable, staged), extra_test, body, state,
-                                    names)
+            with _staging():
+                return staging.for_loop(_staged_form(iterable, staged), extra_test, body,
+                                        state, names)
         mark = unrolling.Mark(staging.current())
         try:
             return staging.for_loop(_staged_form(iterable, staged), extra_test, body, state,
@@ -89,7 +130,8 @@ def _staged_form(iterable, staged):
     return iterable if type(iterable) is range else staged
 
 
-def _unrolled_for(iterable, staged, extra_test, body, state, names, why=None):
+def _unrolled_for(iterable, staged, extra_test, body, state, names, why=None,
+                  resumable=False):
     """The loop run as Python (unrolled while tracing). `staged`, when given, is the
     staged form of a static iterable: if the first iteration turns the state into tensors,
     the whole loop is traced again as a staged loop and the unrolled iteration dropped."""
@@ -116,12 +158,17 @@ def _unrolled_for(iterable, staged, extra_test, body, state, names, why=None):
                 # A `break`/`return` that now depends on a tensor: the rest of a range is
                 # staged as a loop; other iterables are unrolled, each iteration guarded.
                 if type(iterable) is range:
-                    return staging.for_loop(iterable[position:], extra_test, body, state, names)
+                    with _staging():
+                        return staging.for_loop(iterable[position:], extra_test, body, state,
+                                                names)
+                if resumable:  # a later loop would resume it where Python's loop stopped
+                    raise side_effects.refuse_resumed_iterator(iterable)
                 for item in [item, *items]:
                     unrolled.start()
                     verdict = extra_test(*state)
-                    state = staging.cond(verdict, functools.partial(body, item), _keep_state,
-                                         state, names)
+                    with _staging():
+                        state = staging.cond(verdict, functools.partial(body, item),
+                                             _keep_state, state, names)
                     unrolled.done()
                 unrolled.finish()
                 return state
@@ -169,5 +216,6 @@ def _stage_from_start(iterable, staged, extra_test, body, state, names, probe):
 def if_exp(cond, if_true, if_false):
     """`a if cond else b`; only the branch taken is evaluated for Python conditions."""
     if staging.is_tensor(cond):
-        return staging.if_exp(cond, if_true, if_false)
+        with _staging(cond, "conditional expression"):
+            return staging.if_exp(cond, if_true, if_false)
     return if_true() if cond else if_false()

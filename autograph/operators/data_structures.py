@@ -21,7 +21,8 @@ def list_append(target, item):
 
 def list_pop(target, *index):
     """Returns (target, popped item)."""
-    if staging.is_staged_list(target):
-        return staging.list_pop(target, *index)
+    if staging.is_staged_list(target) or (isinstance(target, list)
+                                          and staging.in_staged_region()):
+        return staging.list_pop(target, *index)  # refused: it would pop once, while tracing
     item = target.pop(*index)
     return target, item

@@ -12,6 +12,7 @@ import builtins
 import numpy as np
 
 from autograph import staging
+from autograph.operators import side_effects
 import autograph.staging.unrolling  # noqa: F401 - staging.unrolling below
 
 
@@ -39,6 +40,7 @@ class static_range:
 ITERABLES = {np.ndindex: staging.unrolling.ndindex}
 
 OVERLOADED = frozenset({
+    builtins.next,  # a Python iterator inside a staged region: refused (side_effects.py)
     builtins.print, builtins.range, builtins.len, builtins.enumerate, builtins.zip,
     builtins.reversed, builtins.min, builtins.max, builtins.sum, builtins.abs,
     builtins.int, builtins.float, builtins.bool,
@@ -47,6 +49,8 @@ OVERLOADED = frozenset({
 
 def call_builtin(fn, args: tuple, kwargs: dict):
     """Calls builtin `fn`; its staged overload when an argument is (or holds) a tensor."""
+    if fn is builtins.next:
+        return side_effects.next_item(*args, **kwargs)
     if any(staging.is_tensor(a) or staging.is_staged_list(a) for a in args) or any(
         staging.is_tensor(v) for v in kwargs.values()
     ):

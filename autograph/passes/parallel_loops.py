@@ -4,15 +4,15 @@
 >>> import numpy as np
 >>> from autograph.ir import Builder, Op, TensorType
 >>> b = Builder("f")
->>> x = b.add_input(TensorType((1000, 100), np.float64), "x")
+>>> x = b.add_input(TensorType((10000, 1000), np.float64), "x")
 >>> i, acc = b.open_region([TensorType((), np.int64), x.type], ["i", "acc"])
 >>> j, row = b.open_region([TensorType((), np.int64), x.type], ["j", "row"])
 >>> one = b.emit(Op.CONSTANT, [], value=1.0)
 >>> inner = b.close_region([b.emit(Op.SET_INDEX, [row, one, i, j],
 ...                                index=(("dyn", 0), ("dyn", 1)))])
->>> bounds = [b.emit(Op.CONSTANT, [], value=v) for v in (0, 100, 1)]
->>> body = b.close_region([b.emit(Op.FOR, bounds + [acc], regions=[inner])])
 >>> bounds = [b.emit(Op.CONSTANT, [], value=v) for v in (0, 1000, 1)]
+>>> body = b.close_region([b.emit(Op.FOR, bounds + [acc], regions=[inner])])
+>>> bounds = [b.emit(Op.CONSTANT, [], value=v) for v in (0, 10000, 1)]
 >>> g = b.finish([b.emit(Op.FOR, bounds + [x], regions=[body])])
 >>> changes = Changes()
 >>> run(g, changes), changes.lines()

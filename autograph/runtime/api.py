@@ -45,13 +45,15 @@ from typing import Sequence
 import numpy as np
 
 from autograph import ir, staging
-from autograph.runtime import conversion, pickling, retracing
+from autograph.runtime import conversion, pickling, retracing, trace_cache, writeback
+from autograph.runtime.compiling import (_Interpreted, check_threads,  # noqa: F401
+                                        compile_program)
 from autograph.views import display, explanation
 from autograph.errors import AutographError
 from autograph.ir.analysis import aliasing
 from autograph.ir.types import DTYPE_NAMES
 from autograph.runtime.optimization import Optimization
-from autograph.staging import context as _context, guards, tracing
+from autograph.staging import argument_keys, context as _context, guards, tracing
 from autograph.staging.captures import HELD, Site, StaleCapture
 from autograph.staging.guards import MISS
 
@@ -60,36 +62,7 @@ MAX_TRACES_BEFORE_WARNING = retracing.DEFAULT_MAX_TRACES  # see convert(..., max
 RetraceWarning = retracing.RetraceWarning
 
 
-# ---- backends -----------------------------------------------------------------------------
-
-
-class _Interpreted:
-    """The `python` backend: the IR's reference interpreter, as a program."""
-
-    def __init__(self, graph: ir.Graph):
-        self.graph = graph
-        self.source = str(graph)
-
-    def __call__(self, *flat):
-        return ir.run(self.graph, *flat)
-
-
-def _compile(graph: ir.Graph, backend: str, optimization: Optimization | None = None):
-    """The program for `graph` on `backend`, its code generator's features switched as
-    `optimization` says (default: all on)."""
-    optimization = optimization or Optimization.of(True)
-    if backend == "python":
-        return _Interpreted(graph)
-    if backend == "cpu":
-        from autograph.codegen.cpu import backend as numba_cpu
-
-        return numba_cpu.compile_graph(graph, options=optimization.cpu_options())
-    try:
-        from autograph.codegen.cuda import backend as numba_cuda
-    except ImportError:
-        raise AutographError("no CUDA device backend is available (autograph.codegen.cuda.backend "
-                             "is not installed); use backend='cpu'") from None
-    return numba_cuda.compile_graph(graph, fuse=optimization.cuda_fuse())
+_compile = compile_program  # backends: runtime/compiling.py
 
 
 def _optimize(graph: ir.Graph) -> ir.Graph:
@@ -123,10 +96,17 @@ class Specialization:
         self.finish, self.finisher = trace.finisher()
         # Fresh results the program may return sharing a buffer the caller sees (an
         # argument, a constant, another result): copied here (ir/analysis/aliasing.py).
-        self.copies = aliasing.outputs_to_copy(graph, trace.fresh_outputs)
-        if self.copies:
-            self.finish, self.finisher = "build", functools.partial(
-                _copy_outputs, trace.build_outputs, tuple(sorted(self.copies)))
+        self.copies = aliasing.outputs_to_copy(graph, trace.fresh_outputs,
+                                               trace.fresh_view_outputs)
+        # Views of an argument the program may return as the argument's own object (a
+        # view the passes folded away, `x[:]`, `x.reshape(x.shape)`): NumPy's is a new one.
+        views = aliasing.outputs_into_inputs(graph) & trace.view_outputs
+        if self.copies or views:
+            self.finish = "writeback" if self.finish == "writeback" else "build"
+            self.finisher = functools.partial(_copy_outputs, trace.build_outputs,
+                                              tuple(sorted(self.copies)), tuple(sorted(views)))
+        # Object arguments keyed by structure (argument_keys.py), set by the api.
+        self.keyed_objects: frozenset = frozenset()
         # The Numba CPU program's jitted function (its dispatcher), called directly by
         # guards when every input already has its exact type.
         self.raw = getattr(program, "function", None) if backend == "cpu" else None
@@ -136,6 +116,8 @@ class Specialization:
         return getattr(self.program, "source", str(self.graph))
 
     def _run(self, flat):
+        if self.finish == "writeback":  # the function writes into arguments
+            return writeback.run(self, flat)
         for i in self.scalar_inputs:
             value = flat[i]
             if isinstance(value, np.ndarray):
@@ -161,8 +143,9 @@ class Specialization:
         None when some argument needs binding (a container, a keyword-only traced one);
         calls it does not fit go to `fallback(args, kwargs)`."""
         trace = self.trace
-        if any(s.leaf is not None for s in trace.inputs):
+        if any(s.leaf is not None for s in trace.inputs) or self.finish == "writeback":
             return None
+        keyed = self.keyed_objects
         n = len(args)
         values = list(bound.arguments.values())
         inputs = self.graph.inputs
@@ -170,7 +153,8 @@ class Specialization:
         arguments = []
         for i, value in enumerate(args):
             if trace.param_names[i] in trace.static_args:
-                arguments.append(guards.static(i, value))
+                arguments.append(argument_keys.guard_argument(
+                    i, value, trace.param_names[i] in keyed))
             elif i not in input_of:
                 return None
             elif type(value) in _WEAK_SCALARS:
@@ -208,11 +192,15 @@ class Specialization:
         return guard
 
 
-def _copy_outputs(build, copies, outputs):
-    """`build(outputs)` with the outputs at `copies` replaced by copies of themselves."""
+def _copy_outputs(build, copies, views, outputs):
+    """`build(outputs)` with the outputs at `copies` replaced by copies of themselves and
+    those at `views` by new views of themselves."""
     outputs = list(outputs)
     for k in copies:
         outputs[k] = outputs[k].copy()
+    for k in views:
+        if isinstance(outputs[k], np.ndarray):
+            outputs[k] = outputs[k].view()
     return build(outputs)
 
 
@@ -279,7 +267,8 @@ class ConvertedFunction:
     """A user function, converted; calls run the compiled specialisation for their signature."""
 
     def __init__(self, fn, *, backend: str = "cpu", static_argnames=(),
-                 optimize: bool | Sequence[str] = True, max_traces: int | None = None):
+                 optimize: bool | Sequence[str] = True, max_traces: int | None = None,
+                 threads: int | None = None, cache_size: int | None = None):
         if backend not in BACKENDS:
             raise AutographError(f"unknown backend {backend!r} (choose from {', '.join(BACKENDS)})")
         functools.update_wrapper(self, fn)
@@ -297,8 +286,10 @@ class ConvertedFunction:
             raise AutographError(f"static_argnames {unknown} are not parameters of "
                                  f"{getattr(fn, '__qualname__', fn)}")
         self._auto_static: frozenset = frozenset()
+        self._pinned: frozenset = frozenset()  # object arguments keyed by identity
+        self._threads = check_threads(threads)
         self._python_function = None
-        self._cache: dict = {}
+        self._cache = trace_cache.TraceCache(trace_cache.cache_size(cache_size))
         self._fast: dict = {}  # fast key -> guard (staging.guards) of a specialisation
         # Calls go straight to the guard of the last signature (staging.guards), installed
         # as __call__ of a class of this function's own: see `_guard`.
@@ -308,8 +299,8 @@ class ConvertedFunction:
         self._guard = self._general
         self._guard_name = "guard_" + _identifier(getattr(fn, "__name__", "f"))
         self._lock = threading.RLock()
-        self._history: list[tuple[str, str]] = []
-        self._retraces = retracing.Retraces(retracing.max_traces(max_traces))
+        self._history = retracing.History(retracing.max_traces(max_traces),
+                                          keep=2 * self._cache.size)
         self._positional = [p.name for p in params.values()
                             if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
         self._max_fast_args = len(self._positional)
@@ -368,6 +359,8 @@ class ConvertedFunction:
         for i, a in enumerate(args):
             kind = type(a)
             if i in static:
+                if kind is list or kind is dict or argument_keys.is_keyed_object(a):
+                    return None  # compared by content or identity: bind
                 key.append(tracing.static_key(a))
             elif kind is np.ndarray:
                 if a.dtype not in DTYPE_NAMES:
@@ -379,6 +372,10 @@ class ConvertedFunction:
                 if a.dtype not in DTYPE_NAMES:
                     return None
                 key.append(kind)
+            elif argument_keys.is_keyed_object(a):
+                if self._positional[i] in self._pinned:
+                    return None
+                key.append(argument_keys.object_key(a))
             elif tracing.is_plain_static(a):
                 key.append(tracing.static_key(a))
             else:
@@ -389,6 +386,7 @@ class ConvertedFunction:
         """A call the last guard did not take: another signature's guard, or binding."""
         if _context.active_traces and staging.is_tracing():  # called while tracing: inline
             return self.python_function(*args, **kwargs)
+        key = None
         if not kwargs:
             key = self._fast_key(args)
             guard = self._fast.get(key) if key is not None else None
@@ -398,18 +396,23 @@ class ConvertedFunction:
                     self._guard = guard
                     return result
         bound = tracing.bind(self._signature, args, kwargs)
+        traces = self._history.count
         spec = self._specialization(args, kwargs, bound)
         try:
             result = spec.call_bound(bound)
         except StaleCapture as stale:
             spec = self._retrace_stale(spec, stale, args, kwargs, bound)
             result = spec.call_bound(bound)
-        if not kwargs:
+        # (no guard takes a list argument, unless a trace just made it static)
+        if not kwargs and (key is not None or self._history.count != traces):
             self._remember_guard(spec, args, bound)
         return result
 
+    def _key(self, bound, static) -> tuple:
+        return tracing.signature_key(bound, static, self._pinned)
+
     def _specialization(self, args, kwargs, bound) -> Specialization:
-        spec = self._cache.get(tracing.signature_key(bound, self._static | self._auto_static))
+        spec = self._cache.lookup(self._key(bound, self._static | self._auto_static))
         if spec is None:
             spec = self._specialize(args, kwargs, bound)
         return spec
@@ -433,11 +436,7 @@ class ConvertedFunction:
         does the reason to trace again on the next call)."""
         new = self._specialize(args, kwargs, bound, reason=str(stale), replacing=spec)
         with self._lock:
-            for key, guard in list(self._fast.items()):
-                if guard.spec is spec:
-                    del self._fast[key]
-            if getattr(self._guard, "spec", None) is spec:
-                self._guard = self._general
+            self._forget(spec)
         return new
 
     def _specialize(self, args, kwargs, bound, reason: str | None = None,
@@ -447,11 +446,12 @@ class ConvertedFunction:
         replaces, which does not count as done)."""
         with self._lock:
             static = self._static | self._auto_static
-            key = tracing.signature_key(bound, static)
-            spec = self._cache.get(key)
+            key = self._key(bound, static)
+            spec = self._cache.lookup(key)
             if spec is not None and spec is not replacing:
                 return spec
-            reason = reason or self._reason(bound, key)
+            reason = reason or self._history.reason(
+                bound, key, next(reversed(self._cache.values()), None))
             clock = explanation.Stopwatch()
             made_static: list[str] = []  # one line per retrace, all kept for explain()
             while True:
@@ -469,39 +469,44 @@ class ConvertedFunction:
                     names = ", ".join(f"`{n}`" for n in sorted(new))
                     made_static.append(f"{names} made static: {error.reason}")
                     reason = "; ".join(made_static)
-                    key = tracing.signature_key(bound, static)
-                    spec = self._cache.get(key)
+                    key = self._key(bound, static)
+                    spec = self._cache.lookup(key)
                     if spec is not None and spec is not replacing:
                         return spec
             clock.lap("trace")
+            keyed, pin, notes = argument_keys.keyed_objects(bound, static, self._pinned,
+                                                            trace.sites)
+            notes[:0] = getattr(trace, "notes", ())
+            self._pinned = self._pinned | pin
+            key = self._key(bound, static)  # objects pinned just now are keyed by identity
             graph, report = self._optimization.run(trace.graph)
+            graph.donated = writeback.donated_inputs(trace, graph)
             clock.lap("optimise")
-            program = _compile(graph, self._backend, self._optimization)
-            clock.lap("codegen")
+            program = compile_program(graph, self._backend, self._optimization, clock,
+                                      getattr(self._fn, "__qualname__", "f"), self._threads,
+                                      notes)
             description = tracing.describe_key(bound, static)
             spec = Specialization(trace, graph, program, key, description, reason,
                                   self._backend)
+            spec.keyed_objects = keyed
+            message = self._history.record(description, reason,
+                                           retracing.describe_each(bound, static), notes)
             spec.build = explanation.Build(clock.laps, report, self._optimization.describe(),
-                                           tuple(getattr(trace, "notes", ())))
-            self._cache[key] = spec
-            self._history.append((description, reason))
-            message = self._retraces.record(len(self._history),
-                                            retracing.describe_each(bound, static), reason)
+                                           tuple(notes))
+            for old in self._cache.put(key, spec):
+                self._forget(old)
             if message:
                 warnings.warn(RetraceWarning(f"{getattr(self._fn, '__qualname__', self._fn)} "
                                              f"{message}"), stacklevel=_user_stacklevel())
             return spec
 
-    def _reason(self, bound, key) -> str:
-        if not self._history:
-            return "first call"
-        if not self._cache:
-            return "new signature"
-        previous = list(self._cache.values())[-1].key
-        if len(key) != len(previous):
-            return "new signature"
-        changed = [name for name, new, old in zip(bound.arguments, key, previous) if new != old]
-        return f"new {', '.join(changed)}" if changed else "new signature"
+    def _forget(self, spec: Specialization) -> None:
+        """Drops the guards of a specialisation evicted or made stale."""
+        for key, guard in list(self._fast.items()):
+            if guard.spec is spec:
+                del self._fast[key]
+        if getattr(self._guard, "spec", None) is spec:
+            self._guard = self._general
 
     # -- introspection ---------------------------------------------------------------------
 
@@ -521,8 +526,9 @@ class ConvertedFunction:
         """Every trace of this function: its signature, why it happened, the passes that
         ran and what they changed, and the time each phase took (autograph.views.explanation)."""
         name = getattr(self._fn, "__qualname__", repr(self._fn))
-        return explanation.explain(name, self._backend, self._history,
-                                   list(self._cache.values()))
+        return explanation.explain(name, self._backend, self._history.entries,
+                                   list(self._cache.values()), total=self._history.count,
+                                   evicted=self._cache.evicted, threads=self._threads)
 
     def __repr__(self) -> str:
         return f"<autograph.convert {getattr(self._fn, '__qualname__', self._fn)}>"
@@ -533,7 +539,11 @@ class ConvertedFunction:
     # -- pickling ----------------------------------------------------------------------------
 
     def _pickle_options(self) -> tuple:
-        return (self._backend, tuple(sorted(self._static)), self._optimization.spec)
+        more = tuple((k, v) for k, v in (("threads", self._threads),
+                                         ("cache_size", self._cache.size))
+                     if v != {"cache_size": trace_cache.DEFAULT_CACHE_SIZE}.get(k))
+        return (self._backend, tuple(sorted(self._static)), self._optimization.spec) + \
+            ((more,) if more else ())
 
     def __reduce__(self):
         """By name for module-level functions, by value (cloudpickle) for closures and
@@ -569,16 +579,20 @@ class _BoundConverted:
 
 
 def convert(fn=None, *, backend: str = "cpu", static_argnames=(),
-            optimize: bool | Sequence[str] = True, max_traces: int | None = None):
+            optimize: bool | Sequence[str] = True, max_traces: int | None = None,
+            threads: int | None = None, cache_size: int | None = None):
     """Converts `fn` (a function, method, lambda or closure); usable as a decorator with or
-    without arguments. See the module docstring."""
+    without arguments. See the module docstring. `threads=N` runs its parallel loops on N
+    threads (default: adaptive, codegen/cpu/threads.py); `cache_size` bounds the
+    specialisations kept (runtime/trace_cache.py)."""
+    options = dict(backend=backend, static_argnames=static_argnames, optimize=optimize,
+                   max_traces=max_traces, threads=threads, cache_size=cache_size)
     if fn is None:
-        return lambda f: convert(f, backend=backend, static_argnames=static_argnames,
-                                 optimize=optimize, max_traces=max_traces)
+        return lambda f: convert(f, **options)
     if isinstance(fn, ConvertedFunction):
         fn = fn._fn
-    return ConvertedFunction(fn, backend=backend, static_argnames=static_argnames,
-                             optimize=optimize, max_traces=max_traces)
+    return ConvertedFunction(fn, **options)
+
 
 
 pickling.install_converter(convert)

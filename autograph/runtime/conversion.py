@@ -21,6 +21,8 @@ from autograph.converters import base
 from autograph.errors import AutographError, ConversionError
 from autograph.operators import creation, py_builtins
 from autograph.pyct import loader, origins, parsing, rendering, sources
+from autograph import staging
+from autograph.staging import interop
 
 
 @dataclasses.dataclass(frozen=True)
@@ -144,9 +146,14 @@ def converted_call(fn, args: tuple, kwargs: dict | None):
             return py_builtins.ITERABLES[fn](*args, **kwargs)
         if creation.routes(fn):  # np.zeros(...), np.random.rand(...) while tracing: a node
             return creation.call_creation(fn, args, kwargs)
+    if interop.routes(fn, args, kwargs):  # the user's numba function on traced values
+        return interop.call(fn, args, kwargs)
     inner = getattr(fn, "__ag_python_function__", None)  # an @autograph.convert function
     if inner is not None:
         fn = inner.__wrapped__  # the user's function; it is converted (and cached) as any other
+    if isinstance(getattr(fn, "__self__", None), list) and getattr(fn, "__name__", "") == "pop" \
+            and staging.in_staged_region():  # `x = lst.pop()` would pop once, while tracing
+        return staging.list_pop(fn.__self__, *args)
     call_args = args  # for `fn` itself; `args` gains `self` below when fn is a method
     if isinstance(fn, types.MethodType) and isinstance(fn.__func__, types.FunctionType):
         target, args = fn.__func__, (fn.__self__,) + tuple(args)
@@ -212,3 +219,16 @@ def _note_user_line(error: BaseException) -> None:
 
 
 RUNTIME = _make_runtime()
+
+
+def _install_numba_typer() -> None:
+    """Staging types calls of user numba functions with the CPU backend's typer (staging
+    itself never imports Numba or the code generators)."""
+    try:
+        from autograph.codegen.cpu import interop as cpu_interop
+    except ImportError:  # no CPU backend: calls of numba functions stay an error
+        return
+    interop.TYPER = cpu_interop.result_types
+
+
+_install_numba_typer()

@@ -165,8 +165,8 @@ class _Differentiated:
         traced = traced or {}
         while True:
             try:
-                return staging.trace(self.converted, args, kwargs, self._static,
-                                     getattr(self.fn, "__name__", "f"), self.signature)
+                return _pure(staging.trace(self.converted, args, kwargs, self._static,
+                                           getattr(self.fn, "__name__", "f"), self.signature))
             except staging.NeedsStaticArgument as error:
                 new = set(error.arg_names) - self._static
                 wanted = new & {names[a] for a in argnums}
@@ -325,6 +325,17 @@ def _placeholder(tensor, name: str, top_level: bool):
                              f"Python-scalar tensor ({ttype}) that cannot be passed on; "
                              f"make it an array (np.float64(...)) or pass it on its own")
     return scalar
+
+
+def _pure(trace: staging.Trace) -> staging.Trace:
+    """The trace, if its function leaves its arguments alone: a gradient program computes
+    values only, so the writes the function makes would silently not happen."""
+    if trace.writebacks:
+        names = sorted({trace.param_names[trace.inputs[i].param] for _, i in trace.writebacks})
+        raise AutographError(f"grad: {trace.graph.name} writes into its argument(s) "
+                             f"{', '.join(names)}; differentiate a function that returns new "
+                             f"values (`y = x * 2` rather than `x *= 2`)")
+    return trace
 
 
 def _operand(ctx, value):

@@ -122,8 +122,9 @@ def install_converter(convert) -> None:
 
 
 def _convert(fn, options: tuple):
-    backend, static_argnames, optimize = options
-    return _converter(fn, backend=backend, static_argnames=static_argnames, optimize=optimize)
+    backend, static_argnames, optimize, *more = options  # more: ((name, value), ...)
+    return _converter(fn, backend=backend, static_argnames=static_argnames, optimize=optimize,
+                      **dict(more[0] if more else ()))
 
 
 def _options_of(function) -> tuple | None:

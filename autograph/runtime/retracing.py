@@ -77,3 +77,51 @@ class Retraces:
                 f"shapes are meant to vary, raise the limit with convert(..., max_traces=N) "
                 f"or {ENVIRONMENT_VARIABLE}=N (0: never warn). This warning is given once "
                 f"per function.")
+
+
+def changed(previous: dict[str, str] | None, signature: dict[str, str]) -> str:
+    """`x: f32[3] -> f32[4]; mode: 'a' (static) -> 'b' (static)`: what differs."""
+    if previous is None:
+        return ""
+    return "; ".join(
+        f"{name}: {previous.get(name, 'absent')} -> {signature.get(name, 'absent')}"
+        for name in [*previous, *(n for n in signature if n not in previous)]
+        if previous.get(name) != signature.get(name))
+
+
+class History:
+    """One function's traces, for explain() and the warning: the latest `keep` of them
+    as (signature, reason), how many there were, and what the last one was traced for."""
+
+    def __init__(self, limit: int, keep: int):
+        self.retraces = Retraces(limit)
+        self.keep = keep
+        self.entries: list[tuple[str, str]] = []
+        self.count = 0
+        self.last: dict[str, str] | None = None
+
+    def __len__(self) -> int:
+        return self.count
+
+    def reason(self, bound, key, latest) -> str:
+        """Why `key` is traced: "first call", or the arguments whose part of the key
+        differs from `latest`'s (the most recently used specialisation)."""
+        if not self.count:
+            return "first call"
+        if latest is None or len(key) != len(latest.key):
+            return "new signature"
+        names = [name for name, new, old in zip(bound.arguments, key, latest.key) if new != old]
+        return f"new {', '.join(names)}" if names else "new signature"
+
+    def record(self, description: str, reason: str, signature: dict[str, str],
+               notes: list[str]) -> str | None:
+        """Records a trace; puts "what changed" first in `notes`; returns the warning's
+        text when this trace is the first past the limit."""
+        difference = changed(self.last, signature)
+        if difference:
+            notes.insert(0, f"what changed: {difference}")
+        self.last = signature
+        self.count += 1
+        self.entries.append((description, reason))
+        del self.entries[:-self.keep]
+        return self.retraces.record(self.count, signature, reason)

@@ -18,6 +18,7 @@ kind is one row, and the reader can never accept a form the writer does not prod
 | constant       | ndarray or Python scalar            | an array or a scalar (values.py)     |
 | index          | tuple of entry tuples (indexing.py) | [["int", 0], ["slice", 1, null, 2]]  |
 | template       | tuple of str and int                | ["x =", 0]                           |
+| function       | a user's function (CALL)            | refused: the graph would need code   |
 """
 
 from __future__ import annotations
@@ -180,6 +181,16 @@ def _read_constant(v, where, ctx: ReadContext):
     return np.asarray(scalar) if isinstance(scalar, np.generic) else scalar
 
 
+def _refuse_function(value, ctx):
+    raise ExportError(f"the graph calls the user's function {value!r}: an exported graph "
+                      f"holds no code, so it could not be loaded without it; export a "
+                      f"function that does not call numba functions, or use pickle")
+
+
+def _read_function(v, where, ctx):
+    raise fail(where, "a graph that calls a user's function cannot be loaded")
+
+
 # kind -> (encode(value, ctx) -> JSON, decode(JSON, where, ctx) -> value)
 CODECS: dict[str, tuple[Callable, Callable]] = {
     "bool": (lambda v, c: _bool(v), lambda v, w, c: expect_bool(v, w)),
@@ -195,6 +206,7 @@ CODECS: dict[str, tuple[Callable, Callable]] = {
     "constant": (_encode_constant, _read_constant),
     "index": (lambda v, c: _encode_index(v), _read_index),
     "template": (lambda v, c: _encode_template(v), _read_template),
+    "function": (_refuse_function, _read_function),
 }
 
 

@@ -30,7 +30,7 @@ from autograph.ir.graph import Graph
 from autograph.ir.interpreter import run
 from autograph.ir.verifier import verify
 from autograph.serialization import npzfile
-from autograph.serialization.reader import read_graph
+from autograph.serialization.reader import read_graph_outputs
 from autograph.serialization.schema import (DEFAULT_LIMITS, GRAPH_FILE, PARAMS_FILE,
                                             PROGRAM_FILE, ExportError, Limits, sanitize_name)
 from autograph.serialization.writer import dumps, write_records
@@ -78,15 +78,16 @@ def _program_text(graph: Graph) -> str | None:
 
 
 def export_graph(graph: Graph, params: Mapping[str, np.ndarray], path, *,
-                 program: bool = True) -> Path:
+                 program: bool = True, dynamic_outputs: tuple = ()) -> Path:
     """Writes `graph` and `params` to the folder `path` (created if needed); returns it.
 
     `params` maps input names to their arrays; those inputs are stored in params.npz and
     the other inputs become the loaded function's arguments, in order. With `program`,
-    also writes program.py when the CPU code generator is available.
+    also writes program.py when the CPU code generator is available. `dynamic_outputs`
+    are the (buffer, count) output pairs of results of run-time length (schema version 2).
     """
     verify(graph)
-    document, arrays = write_records(graph, params)
+    document, arrays = write_records(graph, params, dynamic_outputs=dynamic_outputs)
     folder = Path(path)
     folder.mkdir(parents=True, exist_ok=True)
     text = dumps(document)
@@ -147,7 +148,12 @@ def export(f, path, *example_args, **example_kwargs) -> Path:
                           f"{type(f).__name__}")
     lowered = lower(*example_args, **example_kwargs)
     graph = lowered.graph
-    return export_graph(graph, _captured_arrays(lowered, graph), path)
+    trace = getattr(getattr(lowered, "_spec", None), "trace", None)
+    if getattr(trace, "writebacks", ()):
+        raise ExportError(f"{graph.name} writes into its arguments; an exported function "
+                          f"returns new values only (return the written array instead)")
+    dynamic = tuple((e[1], e[2]) for e in getattr(trace, "output_leaves", ()) if e[0] == "dyn")
+    return export_graph(graph, _captured_arrays(lowered, graph), path, dynamic_outputs=dynamic)
 
 
 # ---- loading ------------------------------------------------------------------------
@@ -203,7 +209,12 @@ def _read_file(path: Path, limit: int) -> bytes:
 
 
 def load_graph(path, *, limits: Limits = DEFAULT_LIMITS) -> tuple[Graph, dict[str, np.ndarray]]:
-    """The graph and params exported to folder `path`: (ir.Graph, params by input name).
+    """The graph and params exported to folder `path`: (ir.Graph, params by input name)."""
+    return _load(path, limits)[:2]
+
+
+def _load(path, limits: Limits) -> tuple[Graph, dict[str, np.ndarray], tuple]:
+    """(graph, params, dynamic output pairs) exported to folder `path`.
 
     Input names are the recorded ones made identifiers; LoadError on anything invalid.
     Only regular files are read, never through a symbolic link.
@@ -215,7 +226,7 @@ def load_graph(path, *, limits: Limits = DEFAULT_LIMITS) -> tuple[Graph, dict[st
     # The archive's own headers on top of its members' bytes (checked again per member).
     archive_limit = limits.max_param_bytes + 1024 * (limits.max_params + 1)
     with _open_regular(folder / PARAMS_FILE, archive_limit) as params_file:
-        return read_graph(graph_json, params_file, limits)
+        return read_graph_outputs(graph_json, params_file, limits)
 
 
 def _compile(graph: Graph, backend: str):
@@ -245,8 +256,11 @@ class LoadedFunction:
     were Python scalars in the original (weak), as the converted function returns them.
     """
 
-    def __init__(self, graph: Graph, params: dict[str, np.ndarray], backend: str):
+    def __init__(self, graph: Graph, params: dict[str, np.ndarray], backend: str,
+                 dynamic_outputs: tuple = ()):
         self.graph = graph
+        # (buffer, count) output pairs: the buffer is returned sliced, the count dropped.
+        self.dynamic_outputs = tuple(dynamic_outputs)
         self.params = params
         self.backend = backend
         self._program = _compile(graph, backend)
@@ -279,6 +293,11 @@ class LoadedFunction:
         outputs = [np.asarray(out) for out in self._program(*flat)]
         outputs = [out.item() if weak else out[()] if out.ndim == 0 else out
                    for out, weak in zip(outputs, self._weak_outputs)]
+        if self.dynamic_outputs:
+            counts = {c for _, c in self.dynamic_outputs}
+            for b, c in self.dynamic_outputs:
+                outputs[b] = outputs[b][:int(outputs[c])].copy()
+            outputs = [out for i, out in enumerate(outputs) if i not in counts]
         return outputs[0] if len(outputs) == 1 else tuple(outputs)
 
     def __repr__(self) -> str:
@@ -292,5 +311,5 @@ def load(path, backend: str = "cpu", *, limits: Limits = DEFAULT_LIMITS) -> Load
     `backend` is "python" (the reference interpreter), "cpu" (Numba) or "cuda". The
     program is generated from the verified graph, never read from the folder.
     """
-    graph, params = load_graph(path, limits=limits)
-    return LoadedFunction(graph, params, backend)
+    graph, params, dynamic = _load(path, limits)
+    return LoadedFunction(graph, params, backend, dynamic)

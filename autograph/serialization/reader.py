@@ -27,7 +27,8 @@ from autograph.ir.verifier import verify
 from autograph.serialization import attrs as attr_codecs, safejson
 from autograph.serialization.npzfile import read_params
 from autograph.serialization.schema import (ATTR_SPECS, FORMAT, IDENTIFIER, OPS_BY_NAME,
-                                            PARAM_KEY, VERSION, Limits, SavedOrigin,
+                                            PARAM_KEY, READABLE_VERSIONS, VERSION, Limits,
+                                            SavedOrigin,
                                             sanitize_name)
 from autograph.serialization.validate import (expect_int, expect_list, expect_object,
                                               expect_str, fail)
@@ -262,9 +263,24 @@ class _Reader:
             names.append(sanitize_name(name, f"arg{i}"))
         return params, _unique(names), arrays
 
+    def dynamic(self, pairs: Any, outputs: list[Value]) -> tuple:
+        """[buffer, count] output pairs (version 2): distinct outputs, an i64[] count."""
+        out, seen = [], set()
+        for i, pair in enumerate(expect_list(pairs, "dynamic_outputs", self.limits.max_list)):
+            at = f"dynamic_outputs[{i}]"
+            b, c = (expect_int(k, at, 0, len(outputs) - 1)
+                    for k in expect_list(pair, at, 2, exact=2))
+            if b == c or {b, c} & seen or outputs[b].type.ndim == 0 \
+                    or outputs[c].type != TensorType((), np.int64):
+                raise fail(at, "expected distinct [buffer, i64[] count] outputs")
+            seen |= {b, c}
+            out.append((b, c))
+        return tuple(out)
+
     def graph(self, doc: Any) -> tuple[Graph, dict[str, np.ndarray]]:
         _check_header(doc)
-        expect_object(doc, "graph.json", _TOP_FIELDS)
+        expect_object(doc, "graph.json", _TOP_FIELDS,
+                      ("dynamic_outputs",) if doc["version"] != VERSION else ())
         expect_str(doc["generator"], "generator", self.limits.max_name)
         name = sanitize_name(expect_str(doc["name"], "name", self.limits.max_name), "loaded")
         self.origin_table = self.origins(doc["origins"])
@@ -275,6 +291,7 @@ class _Reader:
         self.nodes(doc["nodes"], body, scope, "nodes", 0)
         outputs = expect_list(doc["outputs"], "outputs", self.limits.max_list)
         body.results = [self.use(v, scope, f"outputs[{i}]") for i, v in enumerate(outputs)]
+        self.dynamic_outputs = self.dynamic(doc.get("dynamic_outputs", []), body.results)
         extra = sorted(set(self.stored) - self.used_keys)
         if extra:
             shown = ", ".join(repr(k) for k in extra[:5])
@@ -295,10 +312,11 @@ def _check_header(doc: Any) -> None:
         raise LoadError(f"graph.json: not an autograph graph (format is {shown!r}, "
                         f"expected {FORMAT!r})")
     version = doc.get("version")
-    if not isinstance(version, int) or isinstance(version, bool) or version != VERSION:
+    if not isinstance(version, int) or isinstance(version, bool) \
+            or version not in READABLE_VERSIONS:
         shown = version if isinstance(version, (int, float)) else type(version).__name__
         raise LoadError(f"graph.json: unsupported version {shown!r}; this autograph reads "
-                        f"version {VERSION}")
+                        f"versions {', '.join(map(str, READABLE_VERSIONS))}")
 
 
 def _unique(names: list[str]) -> list[str]:
@@ -325,7 +343,19 @@ def read_graph(graph_json: bytes, params_file: str | BinaryIO,
     if len(graph_json) > limits.max_json_bytes:
         raise LoadError(f"graph.json is {len(graph_json)} bytes, more than the limit "
                         f"{limits.max_json_bytes}")
+    return read_graph_outputs(graph_json, params_file, limits)[:2]
+
+
+def read_graph_outputs(graph_json: bytes, params_file: str | BinaryIO, limits: Limits
+                       ) -> tuple[Graph, dict[str, np.ndarray], tuple]:
+    """`read_graph`, plus the [buffer, count] output pairs of results whose length is
+    known only at run time (schema version 2; empty for version 1)."""
+    if len(graph_json) > limits.max_json_bytes:
+        raise LoadError(f"graph.json is {len(graph_json)} bytes, more than the limit "
+                        f"{limits.max_json_bytes}")
     document = safejson.loads(graph_json, limits.max_json_depth)
     _check_header(document)
     stored = read_params(params_file, limits)
-    return _Reader(limits, stored).graph(document)
+    reader = _Reader(limits, stored)
+    graph, params = reader.graph(document)
+    return graph, params, reader.dynamic_outputs

@@ -17,6 +17,11 @@ from autograph.ir.ops import Op
 
 FORMAT = "autograph-graph"
 VERSION = 1
+# Version 2 adds the optional top-level `dynamic_outputs`: [buffer output, count output]
+# pairs for results whose length is known only at run time (staging/dynamic.py), sliced to
+# the count by the loaded function. Files without such outputs are still written as 1.
+DYNAMIC_VERSION = 2
+READABLE_VERSIONS = (VERSION, DYNAMIC_VERSION)
 GRAPH_FILE = "graph.json"
 PARAMS_FILE = "params.npz"
 PROGRAM_FILE = "program.py"

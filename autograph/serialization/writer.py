@@ -17,7 +17,8 @@ from autograph.ir.graph import Graph, Node, Region, Value
 from autograph.ir.ops import REGION_NAMES
 from autograph.serialization import attrs as attr_codecs
 from autograph.serialization.npzfile import RESERVED_KEYS
-from autograph.serialization.schema import (ATTR_SPECS, CONSTANT_KEY_PREFIX, FORMAT,
+from autograph.serialization.schema import (ATTR_SPECS, CONSTANT_KEY_PREFIX,
+                                            DYNAMIC_VERSION, FORMAT,
                                             INLINE_CONSTANT_ELEMENTS, PARAM_KEY, VERSION,
                                             ExportError)
 from autograph.serialization.values import encode_type
@@ -133,7 +134,8 @@ def _param_keys(graph: Graph, params: Mapping[str, np.ndarray]) -> dict[int, str
 
 
 def write_records(graph: Graph, params: Mapping[str, np.ndarray],
-                  inline_limit: int = INLINE_CONSTANT_ELEMENTS) -> tuple[dict, dict]:
+                  inline_limit: int = INLINE_CONSTANT_ELEMENTS,
+                  dynamic_outputs: tuple = ()) -> tuple[dict, dict]:
     """(graph.json document, params.npz arrays by key) for `graph` with `params`.
 
     `params` maps input names to the arrays stored for them; every other input is an
@@ -164,6 +166,9 @@ def write_records(graph: Graph, params: Mapping[str, np.ndarray],
         "outputs": [writer.use(v, "outputs") for v in graph.outputs],
         "origins": [dict(key) for key in writer.origins],
     }
+    if dynamic_outputs:  # [buffer, count] output pairs: schema version 2 (schema.py)
+        document["version"] = DYNAMIC_VERSION
+        document["dynamic_outputs"] = [[int(b), int(c)] for b, c in dynamic_outputs]
     return document, writer.arrays
 
 

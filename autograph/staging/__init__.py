@@ -13,7 +13,9 @@ numpy_rearrange, numpy_linalg and numpy_random (np.random as RANDOM nodes), scal
 plain arguments, staged while tracing), pytrees, state + branches + loops (the
 state of staged branches and loops), control_flow, iterables, builtins, lists, concrete
 (needing concrete values), unrolling (which loops over static ranges are staged, the
-budget of unrolled ones), undefined (possibly-undefined variables), tracing (one call),
+budget of unrolled ones), undefined (possibly-undefined variables), dynamic with
+dynamic_numpy, dynamic_indexing and dynamic_protocols (values whose length is known only at
+run time: `x[mask]`, np.unique), tracing (one call),
 captures (where captured arrays are read at call time), guards (one signature's
 argument check and program call, the api's per-call fast path).
 
@@ -28,6 +30,8 @@ from autograph.staging import context, unrolling  # noqa: F401 - staging.unrolli
 # dispatch and indexing install NumPy's protocols and indexing on Tensor (numpy_api, which
 # dispatch imports, the ndarray methods): imported here, before anything can be traced.
 from autograph.staging import dispatch, indexing  # noqa: F401
+# Values of run-time length (x[mask], np.nonzero, np.unique): their protocols and NumPy table.
+from autograph.staging import dynamic_protocols  # noqa: F401
 # The supported-API table; it installs the "did you mean" of unsupported NumPy functions.
 from autograph.staging import api_table  # noqa: F401
 from autograph.staging.builtins import call_builtin
@@ -40,7 +44,7 @@ from autograph.staging.creation import (FUNCTIONS as CREATION_FUNCTIONS,
                                         routes as routes_creation, stage as stage_creation)
 from autograph.staging.scalar_math import OVERLOADS as SCALAR_MATH
 from autograph.staging.iterables import StagedIterable, stages_loop
-from autograph.staging.lists import is_staged_list, list_append, list_pop
+from autograph.staging.lists import in_staged_region, is_staged_list, list_append, list_pop
 from autograph.staging.tensor import Tensor
 from autograph.staging.tracing import Trace, signature_key, trace
 
@@ -58,7 +62,8 @@ def is_tracing() -> bool:
 __all__ = [
     "CREATION_FUNCTIONS", "NeedsStaticArgument", "SCALAR_MATH", "StagingError", "Tensor", "Trace",
     "assert_", "routes_creation",
-    "call_builtin", "cond", "current", "for_loop", "if_exp", "is_staged_list", "is_tensor", "is_tracing",
+    "call_builtin", "cond", "current", "for_loop", "if_exp", "in_staged_region",
+    "is_staged_list", "is_tensor", "is_tracing",
     "list_append", "list_pop", "logical_and", "logical_not", "logical_or",
     "set_origin_resolver", "signature_key", "stage_creation", "stages_loop", "trace",
     "while_loop",

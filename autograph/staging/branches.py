@@ -44,9 +44,15 @@ class BranchMerge:
         la, da = pytrees.flatten(a)
         lb, db = pytrees.flatten(b)
         if da != db:
+            short, long_ = sorted((da.children, db.children), key=len)
+            grown = da.kind == db.kind == "list" and long_[:len(short)] == short
             raise StagingError(f"{label} is {da!r} in the true branch but {db!r} in the false "
                                f"branch of {self.where} at line {self.line}: a container must "
-                               f"keep its structure", self.origin)
+                               f"keep its structure" + (
+                                   " (a list appended to in a staged `if` would have a length "
+                                   "known only at run time: select the values with a boolean "
+                                   "mask, `x[x > 0]`, or write them into a preallocated array "
+                                   "and keep a count)" if grown else ""), self.origin)
         paths = pytrees.paths(da, name)
         leaves = [self._merge_leaf(label_of(p), x, y) for p, x, y in zip(paths, la, lb)]
         return pytrees.unflatten(da, leaves)
@@ -86,8 +92,13 @@ class BranchMerge:
                 f"without a value, or the end of the function) as decided by a traced value "
                 f"at line {self.line}; a converted function must return the same kind of "
                 f"value on every path: add the missing `return`", self.origin)
+        dynamic = any(getattr(type(v), "_ag_dynamic", False) for v in (a, b))
         raise StagingError(f"{label} is {describe(a)} in the true branch but {describe(b)} "
-                           f"in the false branch of {self.where} at line {self.line}",
+                           f"in the false branch of {self.where} at line {self.line}" + (
+                               ": a value whose length is known only at run time (x[mask], "
+                               "np.unique, ...) cannot leave a staged `if` yet; select with "
+                               "one mask made by np.where (`x[np.where(c, m1, m2)]`), or "
+                               "reduce it inside the branch" if dynamic else ""),
                            self.origin)
 
     def _tensor_slot(self, label, a, b):

@@ -118,6 +118,8 @@ def _min(*args, **kwargs):
 
 def _sum(iterable, start=0):
     if not isinstance(iterable, Tensor):
+        if hasattr(iterable, "builtin_sum"):  # a value of run-time length (dynamic.py)
+            return iterable.builtin_sum(start)
         if isinstance(iterable, iterables.StagedIterable):
             raise numpy_api.unsupported("sum() of a staged iterable")
         return builtins.sum(iterable, start)

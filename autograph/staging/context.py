@@ -117,6 +117,7 @@ class TraceContext:
         # What the trace decided that the user may want to know (loops left unrolled, ...),
         # one line each, shown by `f.explain()`.
         self.notes: list[str] = []
+        self.caller_arrays: list = []  # caller_arrays.CallerArray of each array argument
 
     # -- activation ---------------------------------------------------------------------
 

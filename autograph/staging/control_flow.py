@@ -67,10 +67,17 @@ def _prepare_state(state, ctx) -> tuple:
 
 
 def _fresh(state, ctx) -> tuple:
+    """New handles on the state's values for one branch; a write through one outdates the
+    views of the array outside (`Tensor._origin`)."""
     leaves, treedef = pytrees.flatten(tuple(state))
-    return pytrees.unflatten(treedef, [
-        Tensor(leaf.value, leaf._sources, leaf._alias, ctx) if isinstance(leaf, Tensor) else leaf
-        for leaf in leaves])
+    return pytrees.unflatten(treedef, [_stand_in(leaf, ctx) if isinstance(leaf, Tensor)
+                                       else leaf for leaf in leaves])
+
+
+def _stand_in(leaf: Tensor, ctx) -> Tensor:
+    handle = Tensor(leaf.value, leaf._sources, leaf._alias, ctx)
+    handle._origin = leaf
+    return handle
 
 
 # ---- if -------------------------------------------------------------------------------

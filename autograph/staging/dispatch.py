@@ -16,8 +16,10 @@ from autograph.ir.ops import UFUNC
 from autograph.staging import numpy_api
 # Composites in modules beside numpy_api register themselves (`implements`, `method`,
 # `creation.register`) when imported.
-from autograph.staging import (numpy_linalg, numpy_math, numpy_nan,  # noqa: F401
-                               numpy_products, numpy_random, numpy_rearrange, numpy_sorting)
+from autograph.staging import (numpy_fft, numpy_linalg, numpy_math, numpy_nan,  # noqa: F401
+                               numpy_products, numpy_random, numpy_rearrange, numpy_sorting,
+                               writes)
+from autograph.staging import numpy_grids, numpy_select, numpy_split  # noqa: F401
 from autograph.staging.tensor import Tensor, apply, cast, lift
 
 # ufunc -> IR op (np.divide is np.true_divide, np.abs is np.absolute: one entry each).
@@ -77,9 +79,9 @@ def array_ufunc(ufunc, method: str, inputs, kwargs):
 
 def _array_ufunc(ufunc, method: str, inputs, kwargs):
     name = qualified_name(ufunc)
-    if kwargs.get("out") is not None:
-        raise _unsupported(f"{name}(..., out=...)",
-                           "results are new arrays; assign the result instead")
+    out = kwargs.pop("out", None)
+    if out is not None:  # NumPy computes, then writes into `out` and returns it
+        return writes.store(out, _array_ufunc(ufunc, method, inputs, kwargs), name)
     if method == "reduce":
         reducer = _REDUCERS.get(ufunc)
         if reducer is None or len(inputs) != 1:
@@ -136,11 +138,21 @@ def array_function(func, args, kwargs):
 __all__ = ["array_ufunc", "array_function", "qualified_name", "UFUNC_OPS"]
 
 
+def _defers(types) -> bool:
+    """Whether an operand is a value of run-time length (staging/dynamic.py), whose own
+    protocol NumPy must call instead (`np.add(t, x[m])`)."""
+    return any(getattr(t, "_ag_dynamic", False) for t in types)
+
+
 def _tensor_array_ufunc(self, ufunc, method, *inputs, **kwargs):
+    if _defers(type(x) for x in inputs):
+        return NotImplemented
     return array_ufunc(ufunc, method, inputs, kwargs)
 
 
 def _tensor_array_function(self, func, types, args, kwargs):
+    if _defers(types):
+        return NotImplemented
     return array_function(func, args, kwargs)
 
 

@@ -3,10 +3,15 @@
 The IR index (ir/indexing.py) has static ints and slices, new axes, dynamic 0-d integer
 operands ("dyn": `x[i]` with a staged loop index) and integer-array operands ("array").
 Here a Python subscript is translated into it: `...` expanded, static boolean masks turned
-into integer arrays (`np.nonzero` at trace time), NumPy arrays captured. What the IR cannot
-express is rejected with a reason: a slice with a traced bound, or a boolean *tensor*
-mask, whose result shape depends on the data. One exception is kept because it is common
-and has a static shape: `x[mask] = scalar` becomes `np.where(mask, scalar, x)`.
+into integer arrays (`np.nonzero` at trace time), NumPy arrays captured.
+
+Results whose length depends on the data are values of run-time length (dynamic.py): a
+boolean *tensor* mask of the leading axes (`x[m]`, `x[m, :]`), a slice of the first axis
+with a traced bound (`x[:k]`), an index made by np.nonzero / np.flatnonzero. A slice with
+traced bounds on another axis is staged when its length is static (`E[:, a : a + w]`: a
+gather, with a run-time check that the window lies inside the axis). Assignment through
+a mask keeps the array's static shape: `x[mask] = v` is a `np.where` of v, or of the
+values scattered back to the mask's true positions (`x[m] = y[m] * 2`).
 """
 
 from __future__ import annotations
@@ -14,9 +19,26 @@ from __future__ import annotations
 import numpy as np
 
 from autograph.ir.ops import Op
-from autograph.staging import concrete, context, numpy_api
+from autograph.staging import concrete, context, numpy_api, view_writes
 from autograph.staging.tensor import (EMPTY, Tensor, cast, lift, merge_sources, to_value,
                                       track_view)
+
+class _NoDynamic:
+    """Until dynamic_indexing.py installs itself (it imports iterables, which imports this
+    module, so this module cannot import it): nothing is dynamic."""
+
+    @staticmethod
+    def getitem(tensor, key):
+        return None
+
+    @staticmethod
+    def scatter(tensor, mask, values):
+        raise context.staging_error("internal error: dynamic indexing is not installed")
+
+
+# What handles subscripts of run-time length (`x[m]`, `x[:k]`, `x[m] = values`): the
+# dynamic_indexing module, installed by itself when staging is imported.
+DYNAMIC = _NoDynamic
 
 _INDEX_ERROR = ("only integers, slices (`:`), ellipsis (`...`), numpy.newaxis (`None`) and "
                 "integer or boolean arrays are valid indices")
@@ -38,9 +60,9 @@ def _expand_masks(key: tuple) -> list:
             continue
         if isinstance(k, Tensor) and k.dtype == np.bool_:
             raise context.staging_error(
-                "indexing with a boolean tensor gives a result whose shape depends on the "
-                "data, which a compiled function cannot have; use np.where(mask, x, 0) or "
-                "a reduction such as np.sum(np.where(mask, x, 0))")
+                "a boolean tensor mask is staged on the leading axes only (x[m], x[m, :]); "
+                "its result has a length known only at run time. Move the masked axis "
+                "first, or keep the shape static with np.where(mask, x, 0)")
         out.append(k)
     return out
 
@@ -107,6 +129,9 @@ def translate(tensor: Tensor, key, ctx):
 
 def getitem(tensor: Tensor, key) -> Tensor:
     ctx = context.require()
+    special = DYNAMIC.getitem(tensor, key)
+    if special is not None:
+        return special
     index, dynamic, sources, basic = translate(tensor, key, ctx)
     value = ctx.emit(Op.INDEX, [tensor.value, *dynamic], index=index)
     alias = None
@@ -115,6 +140,7 @@ def getitem(tensor: Tensor, key) -> Tensor:
     result = Tensor(value, merge_sources(tensor._sources, sources), alias, ctx)
     if alias is not None:
         track_view(tensor, result)
+        view_writes.mark_index(result, tensor, key)
     return result
 
 
@@ -140,8 +166,19 @@ def _assigned(value, dtype) -> Tensor:
 
 def setitem(tensor: Tensor, key, value) -> None:
     ctx = context.require()
+    if tensor._base is not None:  # a view: NumPy writes into the array it views
+        view_writes.write_through(tensor, key, value)
+        return
     tensor._check_writable()
     mask = _mask_of(key)
+    if getattr(type(value), "_ag_dynamic", False):
+        if mask is None:
+            raise context.staging_error(
+                "a value whose length is known only at run time can be assigned into an "
+                "array only through a boolean mask (`x[m] = values`)")
+        result = DYNAMIC.scatter(tensor, mask, value)
+        tensor._rebind(result.value, result._sources)
+        return
     stored = _assigned(value, tensor.dtype)
     if mask is not None:
         _masked_assign(tensor, mask, stored)
@@ -158,9 +195,9 @@ def _masked_assign(tensor: Tensor, mask: Tensor, stored: Tensor) -> None:
         raise IndexError(f"boolean index of shape {mask.shape} does not match the indexed "
                          f"array of shape {tensor.shape}")
     if stored.size != 1:
-        raise context.staging_error(
-            "`x[mask] = values` with an array of values has a data-dependent size; only a "
-            "scalar can be assigned through a boolean tensor mask (or use np.where)")
+        result = DYNAMIC.scatter(tensor, mask, stored)
+        tensor._rebind(result.value, result._sources)
+        return
     stored = numpy_api.reshape(stored, ())
     expanded = numpy_api.reshape(mask, mask.shape + (1,) * (tensor.ndim - mask.ndim))
     result = numpy_api.where(expanded, stored, tensor)

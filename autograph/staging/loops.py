@@ -15,6 +15,7 @@ from autograph.errors import StagingError
 from autograph.ir.types import TensorType, dtype_name
 from autograph.staging.variables import UndefinedReturnValue
 from autograph.staging import pytrees
+from autograph.staging.caller_arrays import merge as alias_of_values
 from autograph.staging.concrete import NeedsStaticArgument
 from autograph.staging.state import (NUMBERS, alias_of, coerce, describe, is_tensor_like,
                                      is_undefined, label_of, same_static, unify, value_of,
@@ -30,7 +31,7 @@ class Retype(Exception):
 class _Var:
     """One state variable of a loop: how it is carried."""
 
-    __slots__ = ("name", "kind", "treedef", "leaves", "types", "carried")
+    __slots__ = ("name", "kind", "treedef", "leaves", "types", "carried", "aliases")
 
     def __init__(self, name, kind, treedef=None, leaves=(), types=(), carried=()):
         self.name = name
@@ -39,6 +40,9 @@ class _Var:
         self.leaves = list(leaves)  # the initial leaves
         self.types = list(types)    # per leaf: TensorType if carried, else None
         self.carried = list(carried)
+        # per leaf: the alias of the carried value on every iteration (Tensor._alias):
+        # the initial value's, widened when the body yields another array (Retype).
+        self.aliases = [alias_of(leaf) for leaf in self.leaves]
 
 
 class LoopCarry:
@@ -55,6 +59,7 @@ class LoopCarry:
         self.origin = origin
         self.bound_sources = EMPTY
         self.sources = EMPTY
+        self._params: list[Tensor] = []  # handles unpacked for the regions traced so far
         self.vars: list[_Var] = []
         for name, value in zip(names, state):
             if isinstance(value, UndefinedReturnValue):
@@ -105,11 +110,33 @@ class LoopCarry:
             elif var.kind == "urv":
                 state.append(UndefinedReturnValue())
             else:
-                leaves = [Tensor(next(it), self._leaf_sources(leaf), alias_of(leaf), self.ctx)
-                          if carried else leaf
-                          for leaf, carried in zip(var.leaves, var.carried)]
+                leaves = [self._param(next(it), leaf, alias) if carried else leaf
+                          for leaf, carried, alias in zip(var.leaves, var.carried, var.aliases)]
                 state.append(pytrees.unflatten(var.treedef, leaves))
         return tuple(state)
+
+    def _param(self, value, leaf, alias) -> Tensor:
+        handle = Tensor(value, self._leaf_sources(leaf), alias, self.ctx)
+        if isinstance(leaf, Tensor):  # a write through it outdates the views of `leaf`
+            handle._origin = leaf
+            self._params.append(handle)
+        return handle
+
+    def _refuse_views_read_in_a_writing_body(self) -> None:
+        """A view of a carried array read anywhere in a body that writes the array would
+        see, in NumPy, the writes of earlier iterations — even where the body reads it
+        before its own write, which tracing cannot order. Refused, naming the fix."""
+        outdated = {view._value for p in self._params for view in (p._outdated or ())}
+        if not outdated:
+            return
+        for node in self.ctx.builder.current.walk():
+            if any(v in outdated for v in node.inputs):
+                raise StagingError(
+                    f"a view of an array (a slice, reshape or transpose of it) is read in the "
+                    f"loop at line {self.line}, which writes into that array: NumPy would show "
+                    f"the writes of earlier iterations through the view. Index the array "
+                    f"itself inside the loop, or copy the view before the loop "
+                    f"(`v = y[0:2].copy()`) to keep the old values", self.origin)
 
     def _leaf_sources(self, leaf):
         # Inside the loop a value also depends on how many iterations ran.
@@ -117,6 +144,7 @@ class LoopCarry:
 
     def pack(self, new_state) -> list[ir.Value]:
         """Body results for the carried leaves (emitted in the open body region)."""
+        self._refuse_views_read_in_a_writing_body()
         new_state = tuple(new_state)
         if len(new_state) != len(self.vars):
             raise StagingError(f"a loop body returned {len(new_state)} state values, expected "
@@ -150,6 +178,7 @@ class LoopCarry:
             new.leaves = [None if c else leaf for leaf, c in zip(new.leaves, new.carried)]
             var.kind, var.treedef, var.leaves, var.types, var.carried = (
                 "tree", new.treedef, new.leaves, new.types, new.carried)
+            var.aliases = [None] * len(new.leaves)  # "no return yet": zeros, a new array
             return None
         if is_undefined(value):
             raise StagingError(f"{label} is defined before the loop at line {self.line} but "
@@ -184,8 +213,24 @@ class LoopCarry:
             if common != before:
                 var.types[i] = common
                 retype = True
+            retype = self._widen_alias(var, i, leaf) or retype
             out.append((result, common))
         return None if retype else out
+
+    @staticmethod
+    def _widen_alias(var: _Var, i: int, leaf) -> bool:
+        """Joins the alias a body result has into the leaf's alias; True if it changed.
+
+        A carried array that is the caller's on entry but a new array after one iteration
+        (`x = x * 2` in the body) is not the caller's on later iterations, so the body is
+        traced again with the joined alias, under which a write into it is refused rather
+        than written back into the caller's array from the wrong iteration."""
+        before = var.aliases[i]
+        joined = alias_of_values(before, leaf._alias if isinstance(leaf, Tensor) else None)
+        if joined is before or (isinstance(before, str) and isinstance(joined, str)):
+            return False
+        var.aliases[i] = joined
+        return True
 
     def _structure_changed(self, label, before, after):
         message = (f"{label} is {before!r} before the loop at line {self.line} but {after!r} "
@@ -227,8 +272,8 @@ class LoopCarry:
             elif var.kind == "urv":
                 state.append(UndefinedReturnValue())
             else:
-                leaves = [Tensor(next(it), sources, alias_of(leaf), self.ctx) if carried
-                          else leaf for leaf, carried in zip(var.leaves, var.carried)]
+                leaves = [Tensor(next(it), sources, alias, self.ctx) if carried else leaf
+                          for leaf, carried, alias in zip(var.leaves, var.carried, var.aliases)]
                 state.append(pytrees.unflatten(var.treedef, leaves))
         return tuple(state)
 
@@ -248,7 +293,13 @@ def _hint(path: str) -> str:
 
 def _mismatch(label, before: TensorType, after: TensorType, line) -> str:
     if before.shape != after.shape:
+        grows = (len(before.shape) == len(after.shape) and before.shape
+                 and after.shape[0] > before.shape[0] and before.shape[1:] == after.shape[1:])
         return (f"{label} has shape {before.shape} before the loop at line {line} but "
-                f"{after.shape} after one iteration")
+                f"{after.shape} after one iteration" + (
+                    "; an array grown in a staged loop (np.append, np.concatenate) would "
+                    "have a length known only at run time: select the elements with a "
+                    "boolean mask (`x[keep]`, whose length may vary), or preallocate an "
+                    "array of the largest size and keep a count" if grows else ""))
     return (f"{label} has dtype {dtype_name(before.dtype)} before the loop at line {line} but "
             f"{dtype_name(after.dtype)} after one iteration")

@@ -19,8 +19,8 @@ from typing import Callable
 import numpy as np
 
 from autograph.ir.ops import Op
-from autograph.staging import concrete, context
-from autograph.staging.tensor import EMPTY, Tensor, apply, cast, lift
+from autograph.staging import concrete, context, view_writes
+from autograph.staging.tensor import EMPTY, Tensor, apply, cast, lift, track_view
 
 FUNCTIONS: dict[Callable, Callable] = {}
 _NO = np._NoValue
@@ -44,8 +44,8 @@ def unsupported(what: str, why: str = ""):
 
 def _no_out(out, name: str) -> None:
     if out is not None:
-        raise unsupported(f"{name}(..., out=...)", "results are new arrays; assign the result "
-                                                   "instead")
+        raise unsupported(f"{name}(..., out=...)", "assign the result instead "
+                                                   "(`out[...] = ...`)")
 
 
 def _defaults(name: str, **given) -> None:
@@ -287,9 +287,15 @@ def reshape(a, /, shape=None, order="C", *, newshape=None, copy=None):
         raise unsupported(f"np.reshape(..., order={order!r})")
     t = lift(a)
     dims = static_shape(shape, "a shape for reshape")
-    if dims == t.shape:
-        return Tensor(t.value, t._sources, VIEW)
-    return apply(Op.RESHAPE, t, shape=dims, alias=VIEW)
+    if dims == t.shape:  # still a view in NumPy (of any layout): later writes show in it
+        view = Tensor(t.value, t._sources, VIEW)
+        track_view(t, view)
+    else:
+        view = apply(Op.RESHAPE, t, shape=dims, alias=VIEW)
+    # A view only where the array's layout allows (NumPy copies otherwise), which the IR
+    # does not know: writes into it are refused.
+    view_writes.mark_reshape(view, t)
+    return view
 
 
 @implements(np.ravel)
@@ -311,8 +317,12 @@ def transpose(a, axes=None):
     else:
         perm = tuple(normalize_axis(p, t.ndim) for p in axes)
     if perm == tuple(range(t.ndim)):
-        return Tensor(t.value, t._sources, VIEW)
-    return apply(Op.TRANSPOSE, t, perm=perm, alias=VIEW)
+        view = Tensor(t.value, t._sources, VIEW)
+        track_view(t, view)
+    else:
+        view = apply(Op.TRANSPOSE, t, perm=perm, alias=VIEW)
+    view_writes.mark_transpose(view, t, perm)  # a write into x.T writes into x
+    return view
 
 
 @implements(np.swapaxes)

@@ -279,7 +279,7 @@ def _real_only(x, name) -> Tensor:
 @implements(np.real)
 def real(val):
     t = _real_only(val, "np.real")
-    return Tensor(t.value, t._sources, api.VIEW)
+    return t  # NumPy returns a real array itself
 
 
 @implements(np.imag)
@@ -523,9 +523,17 @@ cumprod.ops = cumulative_prod.ops = frozenset({Op.CUMPROD})
 
 
 # ---- methods ------------------------------------------------------------------------------
-for _function in (cumsum, cumprod, api.var, api.std, conjugate):
+for _function in (cumsum, cumprod, api.var, api.std):
     method(_function.__name__)(_function)
-method("conj")(conjugate)
+
+
+def _conj(x):
+    """`x.conj()`: for a real array, NumPy returns the array itself (np.conjugate a copy)."""
+    return x if isinstance(x, Tensor) and x.dtype.kind != "c" else conjugate(x)
+
+
+method("conj")(_conj)
+method("conjugate")(_conj)
 Tensor.real = property(real, doc="`x.real`: x itself for real dtypes (a view).")
 Tensor.imag = property(imag, doc="`x.imag`: zeros for real dtypes.")
 

@@ -220,8 +220,10 @@ def matrix_power(a, n):
     n = static_int(n, "np.linalg.matrix_power n")
     if t.ndim < 2 or t.shape[-1] != t.shape[-2]:
         raise np.linalg.LinAlgError("Last 2 dimensions of the array must be square")
-    if n < 0:
-        raise api.unsupported("np.linalg.matrix_power with n < 0", "it needs an inverse")
+    if n < 0:  # NumPy inverts first (LinAlgError at run time if singular)
+        t, n = numpy_linalg.inv(t), -n
+    if n == 1:
+        return t  # NumPy hands back the array itself (or the inverse it computed)
     if n == 0:
         eye = apply(Op.EYE, n=t.shape[-1], m=None, k=0, dtype=t.dtype)
         return api.broadcast_to(eye, t.shape).copy()

@@ -23,6 +23,7 @@ from autograph import ir
 from autograph.ir.ops import Op
 from autograph.ir.types import TensorType, python_type_of
 from autograph.staging.variables import Undefined, UndefinedReturnValue
+from autograph.staging.caller_arrays import merge as merge_aliases
 from autograph.staging.tensor import Tensor
 
 NUMBERS = (bool, int, float, complex)
@@ -134,7 +135,6 @@ def unify(types) -> TensorType | None:
 
 
 def alias_of(*leaves):
-    for leaf in leaves:
-        if isinstance(leaf, Tensor) and leaf._alias is not None:
-            return leaf._alias
-    return None
+    """The alias of a value that is one of `leaves` (caller_arrays.merge)."""
+    return merge_aliases(*(leaf._alias if isinstance(leaf, Tensor) else None
+                           for leaf in leaves))

@@ -8,8 +8,10 @@ methods. Operations emit IR nodes and return new tensors.
 Item assignment is the one mutation: `a[i] = v` emits a functional SET_INDEX and *rebinds
 the handle* to its result, so every name bound to the same handle sees the change, as with
 NumPy. Where NumPy would write through to another array — a view made by indexing or
-reshaping, an argument owned by the caller — a functional graph cannot follow, so the write
-raises StagingError instead of being silently lost (`_alias` says why).
+reshaping — a functional graph cannot follow, so the write raises StagingError instead of
+being silently lost (`_alias` says why). A write into an array the caller owns (an
+argument) is recorded on its `CallerArray` and written back after the call
+(caller_arrays.py).
 
 Each tensor also records `_sources`: the names of the weakly typed Python scalar arguments
 it is derived from, or None if it depends on anything else. When tracing needs its concrete
@@ -29,6 +31,7 @@ from autograph.errors import StagingError
 from autograph.ir.ops import Op
 from autograph.ir.types import TensorType
 from autograph.staging import concrete, context
+from autograph.staging.caller_arrays import CallerArray, PathDependent
 
 EMPTY: frozenset = frozenset()
 _PY_SCALARS = (bool, int, float, complex)
@@ -49,11 +52,12 @@ class Tensor:
     """A traced array value: a handle on an IR value of the current trace."""
 
     __slots__ = ("_value", "_ctx", "_sources", "_alias", "_frame", "_stale", "_views",
+                 "_origin", "_outdated", "_base",
                  "__weakref__")
     __array_priority__ = 1000  # NumPy defers binary operators to us
     __hash__ = None  # like ndarray: `==` is elementwise
 
-    def __init__(self, value, sources=None, alias: str | None = None, ctx=None):
+    def __init__(self, value, sources=None, alias=None, ctx=None):
         ctx = ctx if ctx is not None else context.require()
         self._value = value
         self._ctx = ctx
@@ -62,6 +66,13 @@ class Tensor:
         self._frame = ctx.frame
         self._stale = None
         self._views = None  # weak references to views taken of this array (`track_view`)
+        # Inside a staged branch or loop body: the handle outside that this one stands for
+        # (control_flow._fresh, loops.LoopCarry.unpack); its views see writes through this.
+        self._origin = None
+        self._outdated = None  # views of `_origin`'s chain this handle's writes outdated
+        self._base = None  # for a view: view_writes.ViewOf, how a write reaches its base
+        if isinstance(alias, CallerArray):
+            alias.record(self)
 
     # -- the value and its static type ------------------------------------------------------
 
@@ -131,11 +142,20 @@ class Tensor:
         self._value = value
         self._sources = sources
         self._outdate_views()
+        origin = self._origin
+        while origin is not None:  # the same array outside the region: its views too
+            outdated = origin._outdate_views()
+            if outdated:
+                self._outdated = (self._outdated or []) + outdated
+            origin = origin._origin
+        if isinstance(self._alias, CallerArray):
+            self._alias.record(self, write=True)
 
-    def _outdate_views(self) -> None:
+    def _outdate_views(self) -> list:
         """Views taken before a write would see it in NumPy; in the functional IR they keep
         the old values. Rather than answer with those, a view used after a write through
-        its base raises, naming the fix."""
+        its base raises, naming the fix. Returns the views it outdated."""
+        outdated = []
         for ref in self._views or ():
             view = ref()
             if view is not None and view._stale is None:
@@ -145,11 +165,20 @@ class Tensor:
                     "write through the view, which a converted function does not do yet: "
                     "take the view after the write, or copy it when it is taken "
                     "(`z = y[0:2].copy()`) to keep the old values")
-                view._outdate_views()
+                outdated.append(view)
+                outdated.extend(view._outdate_views())
         self._views = None
+        return outdated
 
     def _check_writable(self) -> None:
-        if self._alias is not None:
+        """Writes into a local array or into the caller's array itself are fine (the
+        runtime writes the latter back); into a view or a may-be-argument they are not."""
+        if isinstance(self._alias, PathDependent):
+            raise context.staging_error(
+                f"cannot assign into {self._alias}: whether NumPy would change the caller's "
+                f"array depends on that path; copy it where the paths join "
+                f"(`x = x.copy()`), or assign into the argument on every path")
+        if self._alias is not None and not isinstance(self._alias, CallerArray):
             raise context.staging_error(
                 f"cannot assign into {self._alias}: NumPy would change the original array "
                 f"too, which a converted function cannot do; assign into a copy instead "
@@ -412,8 +441,8 @@ def _inplace(op: Op):
             result = apply(op, self, other)
         except NotOperand:
             return NotImplemented
-        if not self.shape:  # a NumPy scalar: immutable, `+=` rebinds the name
-            return result
+        if not self.shape and not isinstance(self._alias, CallerArray):
+            return result  # a NumPy scalar: immutable, `+=` rebinds the name
         if result.shape != self.shape:
             raise ValueError(f"non-broadcastable output operand with shape {self.shape} "
                              f"doesn't match the broadcast shape {result.shape}")
@@ -423,11 +452,17 @@ def _inplace(op: Op):
                                 f"{result.dtype!r} to {self.dtype!r} with casting rule "
                                 f"'same_kind'")
             result = cast(result, self.dtype)
-        if self._alias is not None:
+        if self._alias is not None and not isinstance(self._alias, CallerArray):
             if _stored_into_subscript(sys._getframe(1)):
                 return result  # `a[i] += v`: the write-back is a[i]'s __setitem__
+            if self._base is not None:  # a view: the write goes through to its base
+                self[...] = result
+                return self
             self._check_writable()
-        self._rebind(result.value, result._sources)
+        if isinstance(self._alias, CallerArray) and self.shape:
+            self[...] = result  # into the caller's buffer itself (memory plan: donated)
+        else:
+            self._rebind(result.value, result._sources)
         return self
 
     return method

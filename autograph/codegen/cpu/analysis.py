@@ -9,7 +9,9 @@ emitters then consult the answers:
   consumer's loop nest (`fused_values`; `passes/dataflow.py` assumes at most this much);
 - which 0-d constants are written as literals where used (`is_inline_constant`);
 - which outputs may live in buffers the caller recycles (`recyclable_outputs`);
-- whether the backend can compile the graph at all (`check_supported`: no float16).
+- whether the backend can compile the graph at all (`check_supported`: no float16);
+- whether an elementwise loop nest is worth a parallel region (`ParallelChoices`, with
+  the cost model of `ir/analysis/parallel.py`), and the reasons explain() shows.
 
 They are plain functions of the final graph, kept apart from the writer so each reads
 (and is tested through the generated text) on its own.
@@ -19,7 +21,10 @@ from __future__ import annotations
 
 import numpy as np
 
+import math
+
 from autograph.codegen.emitter import CodegenError
+from autograph.ir.analysis import parallel as cost_model
 from autograph.ir.graph import Graph, Node, Region, Value
 from autograph.ir.ops import ELEMENTWISE, REDUCTION, REGION_NAMES, SIDE_EFFECT, Op
 
@@ -150,3 +155,49 @@ def recyclable_outputs(graph: Graph) -> frozenset[Value]:
         if v.producer in top and v.producer.op not in REGION_NAMES and v.type.shape
         and outputs.count(v) == 1
         and v.type.size * v.type.dtype.itemsize >= HUGE_PAGE_THRESHOLD)
+
+
+# ---- parallel or serial -------------------------------------------------------------------
+
+def element_ns(node: Node, fused: set[Value]) -> float:
+    """Estimated serial nanoseconds per element of `node`'s loop nest: its own op and
+    every producer fused into it, plus writing the result."""
+    total, stack, seen = cost_model.MEMORY_NS, [node], set()
+    while stack:
+        n = stack.pop()
+        if n in seen:
+            continue
+        seen.add(n)
+        total += cost_model.op_ns(n)
+        stack.extend(v.producer for v in n.inputs if v in fused and v.producer is not None)
+    return total
+
+
+class ParallelChoices:
+    """Decides, loop nest by loop nest, whether an elementwise nest runs as a `prange`:
+    only when its estimated serial work reaches `threshold` nanoseconds (a parallel
+    region below a few hundred µs costs more than it saves, and under load much more);
+    keeps a line per decision for explain(). `plan_parallel`'s notes on FOR loops are
+    added to the same list by the writer."""
+
+    def __init__(self, threshold: float):
+        self.threshold = threshold
+        self.notes: list[str] = []
+
+    def elementwise(self, shape, per_element: float, what: str = "") -> bool:
+        elements = math.prod(shape)
+        work = elements * per_element
+        parallel = work >= self.threshold
+        what = what or "loop nest"
+        if parallel:
+            self.notes.append(f"parallel: {what} over {elements} elements "
+                              f"(~{cost_model.describe_ns(work)} of work)")
+        elif work >= self.threshold / 20:  # only those close enough to ask about
+            self.notes.append(f"serial: {what} over {elements} elements, "
+                              f"~{cost_model.describe_ns(work)} of work, under the "
+                              f"{cost_model.describe_ns(self.threshold)} a parallel region "
+                              f"is worth")
+        return parallel
+
+    def lines(self) -> list[str]:
+        return list(self.notes)

@@ -65,9 +65,11 @@ from typing import Callable
 
 from autograph.codegen.cpu.control_flow import emit_cond, emit_for, emit_while
 from autograph.codegen.cpu.creation import emit_arange, emit_constant, emit_eye, emit_full
+from autograph.codegen.cpu.dynamic import emit_compress
 from autograph.codegen.cpu.elementwise import (ELEMENTWISE_ROWS, Builder, Elementwise,
                                                emit_elementwise)
 from autograph.codegen.cpu.indexing import emit_index, emit_set_index
+from autograph.codegen.cpu.interop import emit_call
 from autograph.codegen.cpu.linalg import emit_matmul
 from autograph.codegen.cpu.options import DEFAULT as _DEFAULT_OPTIONS, CpuOptions
 from autograph.codegen.cpu.printing import emit_check, emit_print
@@ -78,10 +80,12 @@ from autograph.codegen.cpu.shapes import (emit_broadcast_to, emit_concatenate, e
                                           emit_transpose)
 from autograph.codegen.cpu.text import (atom, convert, dtype_ref, literal, loop_dtypes,
                                         numba_type, shape_text, strip, wrap)
+from autograph.codegen.cpu.decompositions import emit_decomposition
+from autograph.codegen.cpu.fourier import emit_fourier
 from autograph.codegen.cpu.writer import HELPERS, ProgramWriter
 from autograph.codegen.emitter import CodegenError
 from autograph.ir.graph import Graph, Node
-from autograph.ir.ops import REDUCTION, REGION_NAMES, Op
+from autograph.ir.ops import DECOMPOSITION, FOURIER, REDUCTION, REGION_NAMES, Op
 
 __all__ = ["EMITTERS", "HELPERS", "Builder", "CodegenError", "CompiledProgram", "CpuOptions",
            "Elementwise", "atom", "compile_graph", "convert", "dtype_ref", "emit_elementwise",
@@ -115,6 +119,10 @@ EMITTERS: dict[Op, Callable[[ProgramWriter, Node], None]] = {
     Op.RANDOM: emit_random,
     Op.SORT: emit_sort,
     Op.ARGSORT: emit_sort,
+    **{op: emit_decomposition for op in DECOMPOSITION},
+    **{op: emit_fourier for op in FOURIER},
+    Op.COMPRESS: emit_compress,
+    Op.CALL: emit_call,
 }
 assert set(REGION_NAMES) <= set(EMITTERS)
 

@@ -23,6 +23,7 @@ from typing import Callable
 
 import numpy as np
 
+from autograph.codegen.cpu.analysis import element_ns
 from autograph.codegen.cpu.text import (FLOAT64, INT64, arithmetic_result, convert, literal,
                                         strip, subscript, truth, wrap)
 from autograph.codegen.cpu.writer import ProgramWriter, load_vecmath
@@ -64,7 +65,8 @@ def emit_elementwise(p: ProgramWriter, node: Node) -> None:
         p.em.line(f"{name} = {p.allocate(out.type, out)}", comment)
     else:  # the operand dies here: its buffer takes the result, element by element
         p.em.line(f"{name} = {p.ref(reused)}", f"{comment}, into {p.ref(reused)}")
-    with p.loops(shape, parallel=True) as index:
+    with p.loops(shape, parallel=True, per_element=element_ns(node, p.fused),
+                 what=comment) as index:
         expr = p.expression(node, index, shape)
         p.em.line(f"{subscript(name, index)} = {strip(expr)}")
 

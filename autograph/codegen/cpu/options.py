@@ -15,10 +15,11 @@ when hunting a bug: `numba_cpu.generate(graph, CpuOptions(parallel=False))`, or
   assignment.
 - `reuse_buffers`: an elementwise result is written into the buffer of an operand that
   dies there (a product's output becomes the activation's), instead of a new array.
-- `parallel`: `numba.prange` for elementwise loop nests of at least `parallel_threshold`
-  elements and for staged FOR loops `ir/analysis/parallel.py` proves independent; the
-  function is compiled with `parallel=True` only when it has such a loop. Numba's thread
-  count (`NUMBA_NUM_THREADS`, `numba.set_num_threads`) decides how many threads run.
+- `parallel`: `numba.prange` for elementwise loop nests and for staged FOR loops
+  `ir/analysis/parallel.py` proves independent, when their estimated serial work (its
+  cost model) reaches `parallel_threshold` nanoseconds (300 µs); the function is
+  compiled with `parallel=True` only when it has such a loop. `convert(threads=N)`,
+  `AUTOGRAPH_THREADS` or, by default, `codegen/cpu/threads.py` decide how many run.
 - `huge_pages`: fresh elementwise results of 4 MiB and more are advised onto 2-MiB
   pages (`cpu_runtime.huge_pages`, Linux), as NumPy does for its arrays: a 40 MB result
   then costs 20 page faults per call instead of 10,000.
@@ -44,7 +45,7 @@ class CpuOptions:
     inplace: bool = True
     reuse_buffers: bool = True
     parallel: bool = True
-    parallel_threshold: int = 1 << 16
+    parallel_threshold: float = 300_000  # ns: ir.analysis.parallel.DEFAULT_THRESHOLD_NS
     huge_pages: bool = True
     elide_checks: bool = True
     recycle_results: bool = True

@@ -113,13 +113,15 @@ def _output_wrapper(graph: Graph):
     return lambda results: tuple(r if t is None else t(r) for t, r in zip(types, results))
 
 
-def load_program(writer: ProgramWriter, cache_dir=None) -> CompiledProgram:
+def load_program(writer: ProgramWriter, cache_dir=None, source: str | None = None
+                 ) -> CompiledProgram:
     """Writes `writer`'s program to `cache_dir` (default: `cache.default_cache_dir()`) and
     imports it, which compiles it with Numba, or loads the machine code Numba's own cache
     kept from an earlier process; the result buffers its recycled outputs need come with
-    it (one `cpu_runtime.ResultBuffers` pool each)."""
+    it (one `cpu_runtime.ResultBuffers` pool each). `source`: `writer.text()` when the
+    caller already wrote it (writing is done once per writer; the api times it apart)."""
     graph = writer.graph
-    source = writer.text()
+    source = writer.text() if source is None else source
     directory = cache.default_cache_dir() if cache_dir is None else Path(cache_dir)
     module = cache.load_module(source, directory)
     function = getattr(module, ProgramWriter.function_name_of(graph))

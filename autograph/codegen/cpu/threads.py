@@ -15,7 +15,13 @@ and runs on the faster one, trying the other every `EXPLORE_EVERY` calls so that
 in load is noticed. The count is set through Numba's thread mask, which is per calling
 thread, and put back after the call. Programs without parallel loops are not wrapped.
 
-`AUTOGRAPH_THREADS=N` pins the count (no measuring): `1` runs every program serially.
+`AUTOGRAPH_THREADS=N` pins the count (no measuring): `1` runs every program serially;
+`convert(f, threads=N)` pins it for one function's programs (`AdaptiveThreads.pin`), and
+beats the variable. Either way the count is at most Numba's (`NUMBA_NUM_THREADS`).
+
+Which loops are parallel at all is decided earlier, when the program is written, by the
+cost model of `ir/analysis/parallel.py`: a program whose loops are all too small to be
+worth a parallel region has no prange and is not wrapped here.
 """
 
 from __future__ import annotations
@@ -28,7 +34,11 @@ from numba.np.ufunc import parallel as _parallel
 
 from autograph.errors import AutographError
 
-EXPLORE_EVERY = 32   # calls between two tries of the count not chosen
+EXPLORE_EVERY = 32   # calls between two tries of the count not chosen, at least ...
+MAX_EXPLORE_EVERY = 4096  # ... and at most: the interval grows with how much slower the
+# other count was, as EXPLORE_EVERY * (slower / faster / 3)^2, so that trying it costs
+# under 10% of the calls' time even when it is 40x slower (two threads under load: a
+# Mandelbrot call of 0.6 ms took 45 ms when the second thread's core was busy).
 WEIGHT = 0.25        # of the newest call in the moving average
 _FIRST_CALLS = 2     # calls that compile or fault in pages: not measured
 
@@ -54,17 +64,35 @@ def pinned() -> int | None:
     return min(int(value), numba.config.NUMBA_NUM_THREADS)
 
 
+def check_count(threads, where: str = "threads") -> int | None:
+    """`threads` as given to `convert(threads=)`: None, or a positive int."""
+    if threads is None:
+        return None
+    if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
+        raise AutographError(f"{where} must be a positive whole number of threads or None, "
+                             f"got {threads!r}")
+    return threads
+
+
 class AdaptiveThreads:
     """A jitted program run on the thread count that has been faster lately."""
 
-    __slots__ = ("function", "calls", "seconds", "choice", "_get", "_set", "__weakref__")
+    __slots__ = ("function", "calls", "seconds", "choice", "pinned", "next_try", "_get",
+                 "_set", "__weakref__")
 
     def __init__(self, function):
         self.function = function
         self.calls = 0
         self.seconds = {}  # thread count -> moving average of a call's duration
         self.choice = None  # None: Numba's default count
+        self.pinned = None  # set by `pin`: this function's own count, no measuring
+        self.next_try = EXPLORE_EVERY  # the call that tries the count not chosen
         self._get, self._set = _thread_mask()
+
+    def pin(self, threads: int | None) -> None:
+        """Runs every call on `threads` threads (at most Numba's count); None: adaptive."""
+        self.pinned = None if threads is None else min(check_count(threads),
+                                                       numba.config.NUMBA_NUM_THREADS)
 
     def __call__(self, *args):
         self.calls += 1
@@ -84,18 +112,18 @@ class AdaptiveThreads:
             self._record(count, default, elapsed)
 
     def _count(self, default: int) -> int:
-        pinned_count = _PINNED
+        pinned_count = self.pinned if self.pinned is not None else _PINNED
         if pinned_count is not None:
             return min(pinned_count, default)
         best = self.choice or default
         if self.calls <= _FIRST_CALLS + 2:  # one measured call of each, alternately
             return default if self.calls % 2 else 1
-        if self.calls % EXPLORE_EVERY == 0:
+        if self.calls >= self.next_try:
             return 1 if best != 1 else default
         return best
 
     def _record(self, count: int, default: int, elapsed: float) -> None:
-        if self.calls <= _FIRST_CALLS or _PINNED is not None:
+        if self.calls <= _FIRST_CALLS or _PINNED is not None or self.pinned is not None:
             return
         old = self.seconds.get(count)
         self.seconds[count] = elapsed if old is None else old + WEIGHT * (elapsed - old)
@@ -103,9 +131,16 @@ class AdaptiveThreads:
             self.choice = min(self.seconds, key=self.seconds.get)
             if self.choice == default:
                 self.choice = None
+        if self.calls >= self.next_try:  # this call tried the other count: when again
+            slower = max(self.seconds.values()) / max(min(self.seconds.values()), 1e-9)
+            self.next_try = self.calls + int(min(MAX_EXPLORE_EVERY, EXPLORE_EVERY * max(
+                1.0, (slower / 3) ** 2)))
 
     def describe(self) -> str:
         """What has been measured, for explain(): `2 threads 3.1 ms, 1 thread 1.2 ms`."""
+        pinned_count = self.pinned if self.pinned is not None else _PINNED
+        if pinned_count is not None:
+            return f"pinned to {pinned_count} thread{'s' if pinned_count > 1 else ''}"
         parts = [f"{n} thread{'s' if n > 1 else ''} {s * 1e3:.3g} ms"
                  for n, s in sorted(self.seconds.items(), reverse=True)]
         return ", ".join(parts) or "not measured yet"

@@ -19,15 +19,14 @@ from __future__ import annotations
 import base64
 import contextlib
 import functools
-import math
 from typing import Callable, Iterator, Mapping, Sequence
 
 import numpy as np
 
-from autograph.codegen.cpu.analysis import (HUGE_PAGE_THRESHOLD, check_supported,
-                                            const_value, fused_values, is_inline_constant,
-                                            is_scalar_constant, live_nodes,
-                                            recyclable_outputs)
+from autograph.codegen.cpu.analysis import (HUGE_PAGE_THRESHOLD, ParallelChoices,
+                                            check_supported, const_value, fused_values,
+                                            is_inline_constant, is_scalar_constant,
+                                            live_nodes, recyclable_outputs)
 from autograph.codegen.cpu.options import DEFAULT as _DEFAULT_OPTIONS, CpuOptions
 from autograph.codegen.cpu.text import (broadcast_index, convert, dtype_ref, is_cheap, literal,
                                         loop_dtypes, nested_list, numba_type, shape_text, strip,
@@ -69,8 +68,10 @@ class ProgramWriter:
         # Memory planning and prange decisions, made on this (final) graph.
         self.plan = MemoryPlan(graph) if options.inplace or options.reuse_buffers or \
             options.parallel or options.elide_checks else None
+        # Which loops run in parallel, by the cost model, and why (for explain()).
+        self.parallel_choices = ParallelChoices(options.parallel_threshold)
         self.parallel_loops = parallel_loops.plan_parallel(
-            graph, self.plan, options.parallel_threshold) \
+            graph, self.plan, options.parallel_threshold, self.parallel_choices.notes) \
             if options.parallel and options.inplace and options.elide_checks else set()
         self.uses_parallel = False  # some loop is a prange: compile with parallel=True
         self.in_parallel = 0        # inside a prange loop's body (no nested pranges)
@@ -91,6 +92,10 @@ class ProgramWriter:
         self.constants: list[tuple[str, str]] = []
         self.uses_base64 = False
         self.helpers: set[str] = set()  # names in HELPERS this program calls
+        # User functions the program calls (Op.CALL, cpu/interop.py): function -> alias,
+        # and the header lines that bind the aliases. Such programs are not cached by Numba.
+        self.user_functions: dict = {}
+        self.user_lines: list[str] = []
         self.has_print = any(n.op is Op.PRINT for n in graph.walk() if n in self.live)
         self.function_name = self.function_name_of(graph)
         hints = {v.hint for v in _values_in_order(graph) if is_usable(v.hint)}
@@ -238,12 +243,13 @@ class ProgramWriter:
     # -- statements
 
     @contextlib.contextmanager
-    def loops(self, shape: Sequence[int], prefix: str = "i",
-              parallel: bool = False) -> Iterator[list[str]]:
+    def loops(self, shape: Sequence[int], prefix: str = "i", parallel: bool = False,
+              per_element: float = 0.5, what: str = "") -> Iterator[list[str]]:
         """A loop nest over `shape`; yields the index of each dimension (a size-1
         dimension gets no loop, its index is 0). With `parallel`, the outermost loop
-        is a `numba.prange` if the nest is big enough (`wants_prange`)."""
-        parallel = parallel and self.wants_prange(shape)
+        is a `numba.prange` if the nest is worth it (`wants_prange`: `per_element`
+        estimated ns of work per element, `what` names the nest in explain())."""
+        parallel = parallel and self.wants_prange(shape, per_element, what)
         with contextlib.ExitStack() as stack:
             index = []
             for d, n in enumerate(shape):
@@ -299,12 +305,25 @@ class ProgramWriter:
         self.result_params.append((value, param))
         return param
 
-    def wants_prange(self, shape: Sequence[int]) -> bool:
-        """Whether an elementwise loop nest over `shape` runs in parallel: big enough,
-        not inside another prange, and with an outer loop to split."""
+    def wants_prange(self, shape: Sequence[int], per_element: float = 0.5,
+                     what: str = "") -> bool:
+        """Whether an elementwise loop nest over `shape` runs in parallel: worth it by
+        the cost model (analysis.ParallelChoices), not inside another prange, and with
+        an outer loop to split."""
         return (self.options.parallel and not self.in_parallel
-                and math.prod(shape) >= self.options.parallel_threshold
-                and any(n > 1 for n in shape))
+                and any(n > 1 for n in shape)
+                and self.parallel_choices.elementwise(shape, per_element, what))
+
+    def user_function(self, function, import_lines) -> str:
+        """The program's name for a user function; `import_lines(function, alias)` gives
+        the header lines binding it (written once per function)."""
+        alias = self.user_functions.get(function)
+        if alias is None:
+            alias = self.user_functions[function] = f"_u{len(self.user_functions)}"
+            for line in import_lines(function, alias):
+                if line not in self.user_lines:
+                    self.user_lines.append(line)
+        return alias
 
     def constant(self, array: np.ndarray) -> str:
         """A module-level constant holding `array` (Numba freezes it into the code)."""
@@ -373,6 +392,8 @@ class ProgramWriter:
         if self.uses_runtime:
             head.line(f"from autograph.codegen.cpu import runtime as _rt  "
                       f"# version {load_cpu_runtime().VERSION}")
+        for line in self.user_lines:
+            head.line(line)
         head.line()
         for name, text in self.constants:
             head.line(f"{name} = {text}")
@@ -385,6 +406,8 @@ class ProgramWriter:
         signature = ", ".join(numba_type(t) for t in types)
         signature += "," if len(types) == 1 else ""
         options = "cache=True" if self.has_print else "nogil=True, cache=True"
+        if self.user_functions:  # Numba's cache cannot see the user's function change
+            options = options.replace("cache=True", "cache=False")
         if self.uses_parallel:
             # Cached like the rest. One failure seen (numba issue 4807 is of the same
             # family): one process importing the same prange program from two cache

@@ -78,6 +78,7 @@ from autograph.codegen.cuda import fusion as cuda_fusion, runtime as rt
 from autograph.codegen.cuda.contractions import emit_contraction
 from autograph.codegen.cuda.control_flow import emit_cond, emit_for, emit_while
 from autograph.codegen.cuda.creation import emit_arange, emit_constant, emit_eye, emit_full
+from autograph.codegen.cuda import dynamic as cuda_dynamic
 from autograph.codegen.cuda.elementwise import ELEMENTWISE_ROWS, emit_elementwise
 from autograph.codegen.cuda.indexing import emit_index, emit_set_index
 from autograph.codegen.cuda.printing import emit_check, emit_print
@@ -89,7 +90,7 @@ from autograph.codegen.cuda.shapes import (emit_broadcast_to, emit_concatenate, 
                                            emit_transpose)
 from autograph.codegen.cuda.writer import ArgSpec, CudaWriter, GeneratedProgram
 from autograph.ir.graph import Graph, Node
-from autograph.ir.ops import CONTROL_FLOW, REDUCTION, Op
+from autograph.ir.ops import CONTROL_FLOW, DECOMPOSITION, FOURIER, REDUCTION, Op
 
 __all__ = ["EMITTERS", "ArgSpec", "CudaProgram", "GeneratedProgram", "Target", "compile_graph",
            "generate", "generate_program", "plan_fusion"]
@@ -124,6 +125,9 @@ EMITTERS: dict[Op, Callable[[CudaWriter, Node], None]] = {
     Op.RANDOM: emit_not_on_cuda,
     Op.SORT: emit_not_on_cuda,
     Op.ARGSORT: emit_not_on_cuda,
+    **{op: emit_not_on_cuda for op in DECOMPOSITION | FOURIER},
+    Op.COMPRESS: cuda_dynamic.emit_compress,
+    Op.CALL: emit_not_on_cuda,
 }
 assert CONTROL_FLOW <= EMITTERS.keys()
 

@@ -272,6 +272,8 @@ class CudaWriter:
         for item in items:
             nodes = item_nodes(item)
             for node in nodes:
+                if getattr(self.emitters.get(node.op), "refuses", False):
+                    self.emitters[node.op](self, node)  # "not on cuda" before any dtype check
                 for v in node.outputs:
                     ck.check_dtype(v.type.dtype, str(node.op))
             if isinstance(item, list):

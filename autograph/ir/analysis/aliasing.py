@@ -43,10 +43,22 @@ def output_roots(graph: Graph) -> list[frozenset]:
     return [_of(v, roots) for v in graph.body.results]
 
 
-def outputs_to_copy(graph: Graph, fresh: frozenset | set) -> frozenset:
+def outputs_into_inputs(graph: Graph) -> frozenset:
+    """The indices of outputs (not 0-d) whose buffer may be a graph input's: a backend may
+    return such an output as the input's own object (Numba returns an argument's parent
+    object for a view of the same shape), where NumPy's result is a new view."""
+    inputs = set(graph.inputs)
+    return frozenset(k for k, roots in enumerate(output_roots(graph))
+                     if roots & inputs and graph.body.results[k].type.shape != ())
+
+
+def outputs_to_copy(graph: Graph, fresh: frozenset | set,
+                    fresh_views: frozenset | set = frozenset()) -> frozenset:
     """The output indices among `fresh` whose buffer the caller could otherwise see
-    elsewhere: a graph input, a CONSTANT, or an earlier fresh output."""
-    if not fresh:
+    elsewhere: a graph input, a CONSTANT, or an earlier fresh output; and among
+    `fresh_views` (views of arrays the function made: they may share memory with other
+    results, as NumPy's do, but never with an input or constant) those that would."""
+    if not fresh and not fresh_views:
         return frozenset()
     roots = output_roots(graph)
     visible = set(graph.inputs)
@@ -61,6 +73,8 @@ def outputs_to_copy(graph: Graph, fresh: frozenset | set) -> frozenset:
             copies.add(k)
         else:
             claimed |= roots[k]
+    copies.update(k for k in fresh_views
+                  if graph.body.results[k].type.shape != () and roots[k] & visible)
     return frozenset(copies)
 
 

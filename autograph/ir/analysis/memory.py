@@ -12,7 +12,10 @@ The analysis reasons about *buffers* and who holds them:
   shares it: results of allocating ops (elementwise, reductions, products, creation,
   gathers, concatenation), SET_INDEX results, and the carried values of loops that carry
   one buffer (below). Graph inputs, constants and views (basic indexing, reshape,
-  transpose, broadcast) are not, nor are cond results (a branch may yield an outer value).
+  transpose, broadcast) are not, nor are cond results (a branch may yield an outer value)
+  — except inputs the graph marks `donated`: arrays the function writes in place, whose
+  final value goes back into that same buffer anyway (`out[i] = ...` then writes the
+  caller's array directly, as hand-written Numba does).
 - `x` is **dead at** node `n` of region `R` when `x` is defined in `R`, nothing makes an
   alias of it (a view, a region result, a loop's carried input), and every other use has
   *read* before `n` runs. Reads are placed with `dataflow.DataflowIndex.read_position`,
@@ -91,6 +94,7 @@ class MemoryPlan:
     def __init__(self, graph: Graph, index: DataflowIndex | None = None):
         self.graph = graph
         self.index = DataflowIndex(graph) if index is None else index
+        self._donated = {graph.inputs[i] for i in graph.donated}
         self._chains: dict[Node, dict[int, list[Node]]] = {}
         self.inplace: set[Node] = set()
         self.entry_copies: dict[Node, set[int]] = {}
@@ -134,8 +138,8 @@ class MemoryPlan:
         node = value.producer
         if node is None:
             owner = self.index.loop_of_param(value)
-            if owner is None:
-                return False  # a graph input
+            if owner is None:  # a graph input: the caller's, unless donated (Graph.donated)
+                return value in self._donated
             loop, region, i = owner
             if loop.op not in LOOPS or region is not loop.regions[-1]:
                 return False  # a while's condition parameter, or a cond's

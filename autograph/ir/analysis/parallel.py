@@ -17,9 +17,14 @@ the loop writes *and never reads*, each iteration into its own part — Mandelbr
    (`index_range`), there are no advanced (array) indices and no integer powers (whose
    helper raises for negative exponents), and no `print`. Numba runs a prange loop
    with a possible exception serially anyway.
-5. It is worth it: the body contains a loop, or iterations × elements computed per
-   iteration reach the threshold (2^16 by default). Only the outermost such loop is
-   parallel; Numba would run nested pranges serially.
+5. It is worth it: the work the loop does serially, estimated from the graph
+   (`estimated_ns`: elements × a cost per op, transcendental functions weighing ~8
+   arithmetic ops, trip counts multiplied through nested loops, `UNKNOWN_TRIPS` for a
+   WHILE), reaches the threshold (`DEFAULT_THRESHOLD_NS`, 300 µs). Below it, a parallel
+   region costs more than it saves: every region ends in a barrier that waits for the
+   slowest thread, and on a loaded machine a descheduled thread stalls the whole call
+   for a scheduler slice (issue 17: a 200x200 stencil 1.56x slower on two threads). Only
+   the outermost such loop is parallel; Numba would run nested pranges serially.
 
 `index_range(value, index)` bounds integer scalars that are loop indices with constant
 bounds, constants, casts and sums/differences of those with constants; the code
@@ -35,15 +40,15 @@ Example:
 >>> import numpy as np
 >>> from autograph.ir import Builder, Op, TensorType
 >>> b = Builder("f")
->>> x = b.add_input(TensorType((1000, 100), np.float64), "x")
+>>> x = b.add_input(TensorType((10000, 1000), np.float64), "x")
 >>> i, acc = b.open_region([TensorType((), np.int64), x.type], ["i", "acc"])
 >>> j, row = b.open_region([TensorType((), np.int64), x.type], ["j", "row"])
 >>> one = b.emit(Op.CONSTANT, [], value=1.0)
 >>> inner = b.close_region([b.emit(Op.SET_INDEX, [row, one, i, j],
 ...                                index=(("dyn", 0), ("dyn", 1)))])
->>> bounds = [b.emit(Op.CONSTANT, [], value=v) for v in (0, 100, 1)]
->>> body = b.close_region([b.emit(Op.FOR, bounds + [acc], regions=[inner])])
 >>> bounds = [b.emit(Op.CONSTANT, [], value=v) for v in (0, 1000, 1)]
+>>> body = b.close_region([b.emit(Op.FOR, bounds + [acc], regions=[inner])])
+>>> bounds = [b.emit(Op.CONSTANT, [], value=v) for v in (0, 10000, 1)]
 >>> y = b.emit(Op.FOR, bounds + [x], regions=[body])
 >>> g = b.finish([y])
 >>> [loop in plan_parallel(g) for loop in g.walk() if loop.op is Op.FOR]
@@ -59,7 +64,72 @@ from autograph.ir.ops import Op
 from autograph.ir.analysis.dataflow import DataflowIndex
 from autograph.ir.analysis.memory import MemoryPlan, carried_offset
 
-DEFAULT_THRESHOLD = 1 << 16
+# The cost model. Units: estimated nanoseconds of serial work on one core, calibrated on
+# the benchmarks (W2's fused float32 chain of 8 ops, two of them transcendental, runs at
+# ~3.5 ns per element on one core of the 2-core machine; a Mandelbrot step at ~1 ns).
+DEFAULT_THRESHOLD_NS = 300_000  # 300 µs: below it a region stays serial
+DEFAULT_THRESHOLD = DEFAULT_THRESHOLD_NS
+ARITHMETIC_NS = 0.25            # add, compare, select, cast, ... per element
+DIVISION_NS = 1.0               # true division, modulo, square root, integer power
+TRANSCENDENTAL_NS = 2.0         # exp, log, tanh, sin, ... (vectorised `vecmath` or libm)
+MEMORY_NS = 0.25                # per element a node reads or writes besides its arithmetic
+UNKNOWN_TRIPS = 16              # iterations assumed for a loop whose count is unknown
+_TRANSCENDENTAL = frozenset({
+    Op.EXP, Op.EXPM1, Op.LOG, Op.LOG1P, Op.LOG2, Op.LOG10, Op.SIN, Op.COS, Op.TAN,
+    Op.ARCSIN, Op.ARCCOS, Op.ARCTAN, Op.SINH, Op.COSH, Op.TANH, Op.ARCTAN2, Op.HYPOT})
+_DIVISION = frozenset({Op.TRUEDIV, Op.FLOORDIV, Op.MOD, Op.SQRT, Op.RECIPROCAL, Op.POW})
+_MOVING = frozenset({Op.INDEX, Op.SET_INDEX, Op.RESHAPE, Op.TRANSPOSE, Op.BROADCAST_TO,
+                     Op.CONCATENATE, Op.FULL, Op.ARANGE, Op.EYE, Op.CONSTANT})
+
+
+def op_ns(node: Node) -> float:
+    """Estimated serial nanoseconds per output element of `node` (its regions apart)."""
+    if node.op in _TRANSCENDENTAL:
+        return TRANSCENDENTAL_NS
+    if node.op in _DIVISION:
+        return DIVISION_NS
+    if node.op in _MOVING:
+        return MEMORY_NS
+    return ARITHMETIC_NS
+
+
+def node_ns(node: Node) -> float:
+    """Estimated serial nanoseconds of one execution of `node`, nested regions included.
+    A SET_INDEX costs the elements it stores (it writes in place where memory planning
+    allows, and a loop's carried array is never copied per iteration); a loop or a
+    branch costs its regions; a constant nothing (literals, hoisted arrays)."""
+    out = max((v.type.size for v in node.outputs), default=1) or 1
+    if node.op is Op.SET_INDEX:
+        out = max(1, node.inputs[1].type.size)
+    elif node.op in (Op.FOR, Op.WHILE, Op.COND, Op.CONSTANT):
+        out = 0
+    if node.op in (Op.MATMUL, Op.DOT) and node.inputs and node.inputs[0].type.shape:
+        return out * node.inputs[0].type.shape[-1] * ARITHMETIC_NS
+    if node.op in (Op.SUM, Op.PROD, Op.MAX, Op.MIN, Op.MEAN, Op.ANY, Op.ALL, Op.ARGMAX,
+                   Op.ARGMIN, Op.CUMSUM, Op.CUMPROD, Op.SORT, Op.ARGSORT):
+        return max(out, node.inputs[0].type.size) * ARITHMETIC_NS * (
+            8 if node.op in (Op.SORT, Op.ARGSORT) else 1)
+    own = out * op_ns(node)
+    if node.op is Op.FOR:
+        trips = trip_count(node)
+        return own + (UNKNOWN_TRIPS if trips is None else trips) * region_ns(node.regions[-1])
+    if node.op is Op.WHILE:
+        return own + UNKNOWN_TRIPS * sum(region_ns(r) for r in node.regions)
+    if node.op is Op.COND:
+        return own + max((region_ns(r) for r in node.regions), default=0.0)
+    return own
+
+
+def region_ns(region: Region) -> float:
+    """Estimated serial nanoseconds of one run of `region` (its nodes, not walked twice)."""
+    return sum(node_ns(node) for node in region.nodes)
+
+
+def describe_ns(ns: float) -> str:
+    """`3.5 ms`, `120 µs` for explain()."""
+    if ns >= 1e6:
+        return f"{ns / 1e6:.3g} ms"
+    return f"{ns / 1e3:.3g} µs"
 
 
 # ---- integer ranges ---------------------------------------------------------------------
@@ -207,15 +277,6 @@ def _write_only(plan: MemoryPlan, loop: Node, slot: int, loop_index: Value, stop
     return len(plan.index.uses_of(holder)) == 1
 
 
-def _body_work(region: Region) -> tuple[bool, int]:
-    """(contains a loop, elements computed per run) of a region, nested regions included."""
-    has_loop, work = False, 0
-    for node in region.walk():
-        has_loop |= node.op in (Op.FOR, Op.WHILE)
-        work += sum(max(1, v.type.size) for v in node.outputs)
-    return has_loop, work
-
-
 def parallel_safe(loop: Node, plan: MemoryPlan) -> bool:
     """Conditions 1-4 of the module docstring."""
     if loop.op is not Op.FOR:
@@ -236,21 +297,37 @@ def parallel_safe(loop: Node, plan: MemoryPlan) -> bool:
 
 
 def plan_parallel(graph: Graph, plan: MemoryPlan | None = None,
-                  threshold: int = DEFAULT_THRESHOLD) -> set[Node]:
-    """The FOR loops to run with `prange` (outermost ones only)."""
+                  threshold: float = DEFAULT_THRESHOLD_NS, notes: list | None = None
+                  ) -> set[Node]:
+    """The FOR loops to run with `prange` (outermost ones only). `notes` (a list), if
+    given, gets one line per independent loop: parallel or serial, and why."""
     plan = MemoryPlan(graph) if plan is None else plan
     chosen: set[Node] = set()
 
     def visit(region: Region) -> None:
         for node in region.nodes:
             if node.op is Op.FOR and parallel_safe(node, plan):
-                has_loop, work = _body_work(node.regions[0])
-                if has_loop or work * (trip_count(node) or 0) >= threshold:
+                work = node_ns(node)
+                where = _where(node)
+                if work >= threshold:
                     chosen.add(node)
+                    if notes is not None:
+                        notes.append(f"parallel: the for loop{where} ({trip_count(node)} "
+                                     f"independent iterations, ~{describe_ns(work)} of work)")
                     continue  # nested loops stay serial
+                if notes is not None:
+                    notes.append(f"serial: the for loop{where} has independent iterations "
+                                 f"but ~{describe_ns(work)} of work, under the "
+                                 f"{describe_ns(threshold)} a parallel region is worth")
             for sub in node.regions:
                 visit(sub)
 
     visit(graph.body)
     return chosen
+
+
+def _where(node: Node) -> str:
+    origin = getattr(node, "origin", None)
+    line = getattr(origin, "lineno", None)
+    return f" at line {line}" if line else ""
 
