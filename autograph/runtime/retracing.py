@@ -24,19 +24,26 @@ class RetraceWarning(UserWarning):
 
 def max_traces(setting: int | None) -> int:
     """The limit: `setting` when given, else the environment variable, else the default."""
-    where = "max_traces"
+    return whole_number_setting(setting, "max_traces", ENVIRONMENT_VARIABLE,
+                                DEFAULT_MAX_TRACES, 0, "a whole number of traces (0: never warn)")
+
+
+def whole_number_setting(setting, name: str, variable: str, default: int, least: int,
+                         what: str) -> int:
+    """An int option of `convert`: `setting` when given, else the environment `variable`,
+    else `default`; an AutographError naming where it came from if not an int >= least."""
+    where = name
     if setting is None:
-        text = os.environ.get(ENVIRONMENT_VARIABLE, "").strip()
+        text = os.environ.get(variable, "").strip()
         if not text:
-            return DEFAULT_MAX_TRACES
-        where = ENVIRONMENT_VARIABLE
+            return default
+        where = variable
         try:
             setting = int(text)
         except ValueError:
             setting = text
-    if isinstance(setting, bool) or not isinstance(setting, int) or setting < 0:
-        raise AutographError(f"{where} must be a whole number of traces (0: never warn), "
-                             f"got {setting!r}")
+    if isinstance(setting, bool) or not isinstance(setting, int) or setting < least:
+        raise AutographError(f"{where} must be {what}, got {setting!r}")
     return setting
 
 

@@ -13,10 +13,9 @@ function keeps being traced.
 
 from __future__ import annotations
 
-import os
 from collections import OrderedDict
 
-from autograph.errors import AutographError
+from autograph.runtime.retracing import whole_number_setting
 
 DEFAULT_CACHE_SIZE = 64
 ENVIRONMENT_VARIABLE = "AUTOGRAPH_CACHE_SIZE"
@@ -25,20 +24,9 @@ ENVIRONMENT_VARIABLE = "AUTOGRAPH_CACHE_SIZE"
 def cache_size(setting: int | None) -> int:
     """The table's size: `setting` when given, else the environment variable, else the
     default."""
-    where = "cache_size"
-    if setting is None:
-        text = os.environ.get(ENVIRONMENT_VARIABLE, "").strip()
-        if not text:
-            return DEFAULT_CACHE_SIZE
-        where = ENVIRONMENT_VARIABLE
-        try:
-            setting = int(text)
-        except ValueError:
-            setting = text
-    if isinstance(setting, bool) or not isinstance(setting, int) or setting < 1:
-        raise AutographError(f"{where} must be a positive whole number of specialisations, "
-                             f"got {setting!r}")
-    return setting
+    return whole_number_setting(setting, "cache_size", ENVIRONMENT_VARIABLE,
+                                DEFAULT_CACHE_SIZE, 1, "a positive whole number of "
+                                "specialisations")
 
 
 class TraceCache(OrderedDict):
